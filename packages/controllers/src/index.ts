@@ -1,0 +1,6 @@
+export { ApiClient, ApiRequestError, type ApiClientOptions, type ApiList, type ApiObject, type WatchEvent } from './client/api-client.js';
+export { Discovery, collectionPath, type DiscoveredResource } from './client/discovery.js';
+export { WorkQueue } from './runtime/work-queue.js';
+export { Informer, type InformerEvent, type InformerOptions } from './runtime/informer.js';
+export { Controller, type ControllerOptions, type Reconciler, type ReconcileResult } from './runtime/controller.js';
+export { NamespaceReconciler, namespaceController } from './namespace/namespace-controller.js';
