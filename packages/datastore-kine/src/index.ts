@@ -42,3 +42,4 @@ export { openBackend, redact, type OpenBackendOptions } from './endpoint.js';
 export { SqlLogBackend, type SqlBackendOptions } from './sql/log-backend.js';
 export type { SqlDialect } from './sql/dialect.js';
 export type { SqlDriver, SqlFailure, SqlParam, SqlResult, SqlRow } from './sql/driver.js';
+export { serveEtcd, type EtcdFacade, type ServeEtcdOptions } from './etcd-facade/server.js';

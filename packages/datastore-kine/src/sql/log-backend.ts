@@ -254,7 +254,7 @@ export class SqlLogBackend implements Backend {
     const lease = validateLeaseId(options.lease);
     return this.write(async () => {
       try {
-        const id = await this.insert(this.statements.update, [lease, toParam(value), expectedRevision, key, lease, lease]);
+        const id = await this.insert(this.statements.update, [lease, toParam(value), expectedRevision, key, lease, lease, Date.now()]);
         if (id !== undefined) return { revision: id };
       } catch (error) {
         if (this.driver.classify(error)?.kind !== 'unique' || this.constraintOf(error) !== 'name_prev') throw error;
@@ -481,12 +481,18 @@ export class SqlLogBackend implements Backend {
     return expired;
   }
 
+  /**
+   * The lease, or undefined when it does not exist or has run out: an expired
+   * lease is gone for every purpose at once, as in etcd, even before the
+   * expirer has deleted its keys.
+   */
   private async leaseRow(id: number): Promise<{ ttl: number; expiresAt: number } | undefined> {
     if (!Number.isSafeInteger(id) || id <= 0) throw new LeaseNotFoundError(id);
     const { rows } = await this.run(this.statements.leaseGet, [id]);
     const row = rows[0];
     if (row === undefined) return undefined;
-    return { ttl: toNumber(row['ttl']), expiresAt: toNumber(row['expires_at']) };
+    const lease = { ttl: toNumber(row['ttl']), expiresAt: toNumber(row['expires_at']) };
+    return lease.expiresAt > Date.now() ? lease : undefined;
   }
 
   private async requireLease(lease: number): Promise<void> {

@@ -29,9 +29,9 @@ export class Statements {
   /** Params: name, lease, value, name. Inserts nothing when the key is live. */
   readonly create: string;
   /**
-   * Params: lease, value, expected revision, name, lease, lease. Inserts
-   * nothing unless that row is the key's newest and live (and the lease
-   * exists). The NOT EXISTS only saves a doomed insert (which would burn an id
+   * Params: lease, value, expected revision, name, lease, lease, now (ms).
+   * Inserts nothing unless that row is the key's newest and live (and the
+   * lease exists and has not run out). The NOT EXISTS only saves a doomed insert (which would burn an id
    * on Postgres and MySQL); the unique index is what makes it safe.
    */
   readonly update: string;
@@ -77,7 +77,7 @@ export class Statements {
       FROM lk_log cur
       WHERE cur.id = ? AND cur.name = ? AND cur.deleted = 0
         AND NOT EXISTS (SELECT 1 FROM lk_log newer WHERE newer.name = cur.name AND newer.id > cur.id)
-        AND (? = 0 OR EXISTS (SELECT 1 FROM lk_leases l WHERE l.id = ?))${returning}`;
+        AND (? = 0 OR EXISTS (SELECT 1 FROM lk_leases l WHERE l.id = ? AND l.expires_at > ?))${returning}`;
     this.delete = `INSERT INTO lk_log (${INSERT_COLUMNS})
       SELECT cur.name, 0, 1, CASE WHEN cur.created <> 0 THEN cur.id ELSE cur.create_revision END, cur.id, cur.lease, NULL, cur.value, cur.lease
       FROM lk_log cur
