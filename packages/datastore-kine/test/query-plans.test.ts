@@ -124,7 +124,7 @@ for (const planCase of cases) {
       ['watch history', () => [statements.history(true), [revision - 10, revision, '/target/', '/target0', 1000]]],
       ['keys of a lease', () => [statements.leaseKeys, [42]]],
       ['compaction candidates', () => [statements.compactCandidates, [100, 1100, 100, 1100]]],
-      ['compare-and-swap update', () => [statements.update, [0, new Uint8Array(1), revision, '/target/1', 0, 0]]],
+      ['compare-and-swap update', () => [statements.update, [0, new Uint8Array(1), revision, '/target/1', 0, 0, Date.now()]]],
       ['create', () => [statements.create, ['/target/new', 0, new Uint8Array(1), '/target/new']]],
     ];
 

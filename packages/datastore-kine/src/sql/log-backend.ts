@@ -96,7 +96,7 @@ export class SqlLogBackend implements Backend {
     this.logger = options.logger ?? silentLogger();
     this.poller = new LogPoller(driver, statements, startRevision, {
       intervalMs: options.pollIntervalMs ?? 250,
-      gapGraceMs: options.gapGraceMs ?? 50,
+      gapGraceMs: options.gapGraceMs ?? 10,
       batchSize: 1000,
       compactRevision: () => this.compactRevision(),
       logger: this.logger,
@@ -138,7 +138,9 @@ export class SqlLogBackend implements Backend {
   async get(key: string, options: GetOptions = {}): Promise<GetResult> {
     validateKey(key);
     validateRevision('revision', options.revision);
-    const revision = await this.readRevision(options.revision);
+    // A single key needs no wait for the poller: its newest committed row is
+    // its state, and a write still in flight is simply concurrent with the read.
+    const revision = await this.readRevision(options.revision, false);
     const { rows } = await this.run(this.statements.getAt, [key, revision]);
     const row = rows[0];
     const kv = row !== undefined && toNumber(row['deleted']) === 0 ? rowToKeyValue(row) : undefined;
@@ -188,7 +190,7 @@ export class SqlLogBackend implements Backend {
    * has seen every id up to it, so that no write with a lower id can appear
    * in that range afterwards (a list followed by a watch misses nothing).
    */
-  private async readRevision(requested: number | undefined): Promise<number> {
+  private async readRevision(requested: number | undefined, settled = true): Promise<number> {
     this.assertOpen();
     const current = await this.currentRevision();
     if (requested !== undefined && requested > 0) {
@@ -198,7 +200,7 @@ export class SqlLogBackend implements Backend {
       if (requested < compacted) throw new CompactedError(requested, compacted);
       return requested;
     }
-    if (!this.dialect.commitsInIdOrder) await this.poller.waitFor(current);
+    if (settled && !this.dialect.commitsInIdOrder) await this.poller.waitFor(current);
     return current;
   }
 
@@ -303,7 +305,7 @@ export class SqlLogBackend implements Backend {
         const result = await attempt();
         if (result !== undefined) {
           this.highestWritten = Math.max(this.highestWritten, result.revision);
-          this.poller.trigger();
+          this.poller.noteWrite();
           this.compactor.noteWrite();
           return result;
         }
@@ -320,7 +322,10 @@ export class SqlLogBackend implements Backend {
 
   private constraintOf(error: unknown): 'primary' | 'name_prev' | 'other' | undefined {
     const failure = this.driver.classify(error);
-    return failure?.kind === 'unique' ? failure.constraint : undefined;
+    if (failure?.kind !== 'unique') return undefined;
+    // On databases that hand out ids before commit, the losing insert burned one.
+    if (failure.constraint === 'name_prev' && !this.dialect.commitsInIdOrder) this.poller.expediteGaps();
+    return failure.constraint;
   }
 
   /** Runs an INSERT and returns the new id, or undefined when it inserted nothing. */
@@ -369,6 +374,8 @@ export class SqlLogBackend implements Backend {
     }
     options.signal?.addEventListener('abort', close, { once: true });
     this.poller.subscribe(subscriber);
+    // The poller skips work while nobody listens: catch it up now.
+    this.poller.trigger();
     if (subscriber.pending !== undefined) {
       this.replay(subscriber, from, upTo).catch((error: unknown) => {
         this.poller.unsubscribe(subscriber);

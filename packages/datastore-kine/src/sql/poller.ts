@@ -52,6 +52,7 @@ export class LogPoller {
   private gap: { from: number; since: number } | undefined;
   private failures = 0;
   private stopped = false;
+  private expedite = false;
 
   constructor(
     private readonly driver: SqlDriver,
@@ -97,6 +98,23 @@ export class LogPoller {
 
   get subscriberCount(): number {
     return this.subscribers.size;
+  }
+
+  /**
+   * After a local write: poll only if somebody listens. Nobody watching and
+   * nobody waiting means nobody needs the event now; a later watch replays
+   * from the log and a later read waits for the poller itself.
+   */
+  noteWrite(): void {
+    if (this.subscribers.size > 0 || this.waiters.length > 0) this.trigger();
+  }
+
+  /**
+   * A write of this process lost a compare-and-swap after taking an id, so
+   * that id will never commit: fill the next gap without the grace period.
+   */
+  expediteGaps(): void {
+    this.expedite = true;
   }
 
   /** Polls as soon as possible; calls made while a poll runs coalesce into one more poll. */
@@ -195,9 +213,10 @@ export class LogPoller {
     const now = Date.now();
     if (this.gap === undefined || this.gap.from !== from) {
       this.gap = { from, since: now };
-      return false;
+      if (!this.expedite) return false;
     }
-    if (now - this.gap.since < this.options.gapGraceMs) return false;
+    if (now - this.gap.since < this.options.gapGraceMs && !this.expedite) return false;
+    this.expedite = false;
 
     const compactRevision = await this.options.compactRevision();
     if (compactRevision >= from) {
