@@ -16,6 +16,8 @@ export interface SqlDialect {
   readonly commitsInIdOrder: boolean;
   /** Appended to an INSERT to get the new id back as a row, or '' when the driver reports `insertId`. */
   readonly returningId: string;
+  /** How this database writes an INSERT that skips rows whose id is taken (fill rows). */
+  readonly insertIgnoringDuplicates: { readonly prefix: string; readonly suffix: string };
   /** One row with a column `size`: bytes the store occupies. */
   readonly sizeQuery: string;
 }

@@ -4,6 +4,7 @@ import { CompactedError, UnavailableError } from '../errors.js';
 import type { AsyncQueue } from '../watch/async-queue.js';
 import type { SqlDriver } from './driver.js';
 import { isFillRow, rowToEvent, toNumber } from './rows.js';
+import type { SqlRow } from './driver.js';
 import type { Statements } from './statements.js';
 
 /** One watcher as the poller sees it. */
@@ -41,6 +42,9 @@ export interface PollerOptions {
  * and then fails, and the row is read on the next poll; if the id was
  * abandoned the fill takes its place and the gap is closed for every process.
  */
+/** Ids filled per statement. */
+const FILL_BATCH = 500;
+
 export class LogPoller {
   private last: number;
   private readonly subscribers = new Set<Subscriber>();
@@ -49,7 +53,10 @@ export class LogPoller {
   private pollAgain = false;
   private interval: NodeJS.Timeout | undefined;
   private retry: NodeJS.Timeout | undefined;
-  private gap: { from: number; since: number } | undefined;
+  /** When each missing id was first noticed, to give its transaction a grace period. */
+  private readonly gapSeen = new Map<number, number>();
+  /** Missing ids that compaction removed before this poller read them: treated as seen. */
+  private readonly lost = new Set<number>();
   private failures = 0;
   private stopped = false;
   private expedite = false;
@@ -180,68 +187,77 @@ export class LogPoller {
     for (;;) {
       if (this.stopped) return;
       const { rows } = await this.driver.query(this.statements.poll, [this.last, batchSize]);
+      const fresh = rows.filter((row) => toNumber(row['id']) > this.last);
+      const missing = this.missingIds(fresh);
+      if (missing.length > 0 && (await this.fillGaps(missing))) {
+        // Filled (or their own rows landed meanwhile): read this stretch again.
+        continue;
+      }
+      const blockedAt = missing.length > 0 ? missing[0]! : Number.POSITIVE_INFINITY;
       const events: WatchEvent[] = [];
-      let blocked = false;
-      for (const row of rows) {
+      for (const row of fresh) {
         const id = toNumber(row['id']);
-        if (id <= this.last) continue;
-        if (id !== this.last + 1) {
-          const closed = await this.closeGap(this.last + 1, id - 1);
-          if (!closed) {
-            blocked = true;
-            break;
-          }
-        }
-        this.gap = undefined;
+        while (this.lost.delete(this.last + 1)) this.last++;
+        if (id > blockedAt || id !== this.last + 1) break;
         this.last = id;
         if (!isFillRow(row)) events.push(rowToEvent(row));
       }
       this.dispatch(events);
-      if (blocked) {
-        this.scheduleRetry(10);
+      if (missing.length > 0) {
+        this.scheduleRetry(Math.max(1, this.options.gapGraceMs));
         return;
       }
       if (rows.length < batchSize) return;
     }
   }
 
-  /**
-   * Decides what to do about missing ids `from..to`: true when the poller may
-   * move past them, false to stop here and look again shortly.
-   */
-  private async closeGap(from: number, to: number): Promise<boolean> {
-    const now = Date.now();
-    if (this.gap === undefined || this.gap.from !== from) {
-      this.gap = { from, since: now };
-      if (!this.expedite) return false;
+  /** The ids between the last one dispatched and the newest one read that are not there. */
+  private missingIds(rows: readonly SqlRow[]): number[] {
+    const missing: number[] = [];
+    let expected = this.last + 1;
+    for (const row of rows) {
+      const id = toNumber(row['id']);
+      for (; expected < id; expected++) if (!this.lost.has(expected)) missing.push(expected);
+      expected = id + 1;
     }
-    if (now - this.gap.since < this.options.gapGraceMs && !this.expedite) return false;
+    return missing;
+  }
+
+  /**
+   * Fills the missing ids whose grace period is over (all of them after a
+   * local write lost a compare-and-swap and so surely burned one) with one
+   * insert that skips ids taken meanwhile: for an id whose transaction is
+   * still running the insert waits on its primary key and then skips it.
+   * Returns whether anything was attempted, so the caller reads again.
+   */
+  private async fillGaps(missing: readonly number[]): Promise<boolean> {
+    const now = Date.now();
+    for (const id of [...this.gapSeen.keys()]) if (id <= this.last) this.gapSeen.delete(id);
+    for (const id of missing) if (!this.gapSeen.has(id)) this.gapSeen.set(id, now);
+    const due = this.expedite ? [...missing] : missing.filter((id) => now - this.gapSeen.get(id)! >= this.options.gapGraceMs);
     this.expedite = false;
+    if (due.length === 0) return false;
 
     const compactRevision = await this.options.compactRevision();
-    if (compactRevision >= from) {
+    if (compactRevision >= due[0]!) {
       // Compaction removed rows this poller had not read yet: the watchers
       // that needed them cannot be served, exactly as etcd cancels a watcher
-      // that falls behind the compaction.
-      const lostThrough = Math.min(to, compactRevision);
-      this.failLaggingSubscribers(lostThrough, compactRevision);
-      if (to <= compactRevision) return true;
-      from = compactRevision + 1;
+      // that falls behind the compaction. Those ids are gone for good.
+      this.failLaggingSubscribers(Math.min(due[due.length - 1]!, compactRevision), compactRevision);
+      for (const id of due) if (id <= compactRevision) this.lost.add(id);
     }
-    for (let id = from; id <= to; id++) {
+    const toFill = due.filter((id) => id > compactRevision);
+    for (let i = 0; i < toFill.length; i += FILL_BATCH) {
+      const ids = toFill.slice(i, i + FILL_BATCH);
       try {
-        await this.driver.query(this.statements.fill, [id, id]);
+        await this.driver.query(this.statements.fillIgnoringTaken(ids.length), ids.flatMap((id) => [id, id]));
       } catch (error) {
-        const failure = this.driver.classify(error);
-        if (failure?.kind === 'unique' || failure?.kind === 'retry') {
-          // The id's own row landed (or is landing): read it on the next poll.
-          this.gap = undefined;
-          return false;
-        }
+        // A deadlock or serialization failure: the next poll tries again.
+        if (this.driver.classify(error)?.kind === 'retry') return true;
         throw error;
       }
     }
-    this.options.logger.debug({ from, to }, 'filled a gap in the log');
+    if (toFill.length > 0) this.options.logger.debug({ ids: toFill.length }, 'filled gaps in the log');
     return true;
   }
 

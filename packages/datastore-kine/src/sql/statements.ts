@@ -37,8 +37,7 @@ export class Statements {
   readonly update: string;
   /** Params: expected revision, name. */
   readonly delete: string;
-  /** Params: id, id. */
-  readonly fill = `INSERT INTO lk_log (id, ${INSERT_COLUMNS}) VALUES (?, '', 0, 1, 0, ?, 0, NULL, NULL, 0)`;
+
   /** Params: after id, limit. */
   readonly poll = `SELECT ${KV_COLUMNS}, value, old_value, old_lease FROM lk_log WHERE id > ? ORDER BY id ASC LIMIT ?`;
 
@@ -125,6 +124,17 @@ export class Statements {
       this.historyCache.set(hasEnd, sql);
     }
     return sql;
+  }
+
+  /**
+   * Fill rows for missing ids, skipping ids taken meanwhile (a transaction
+   * still running makes the insert wait for it, then skip its id).
+   * Params: each id twice.
+   */
+  fillIgnoringTaken(count: number): string {
+    const rows = new Array<string>(count).fill("(?, '', 0, 1, 0, ?, 0, NULL, NULL, 0)").join(', ');
+    const { prefix, suffix } = this.dialect.insertIgnoringDuplicates;
+    return `${prefix} lk_log (id, ${INSERT_COLUMNS}) VALUES ${rows}${suffix}`;
   }
 
   /** Params: the ids, then the id to spare (the newest row, which holds the current revision). */

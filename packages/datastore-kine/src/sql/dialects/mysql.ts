@@ -9,6 +9,7 @@ export const mysqlDialect: SqlDialect = {
   name: 'mysql',
   commitsInIdOrder: false,
   returningId: '',
+  insertIgnoringDuplicates: { prefix: 'INSERT IGNORE INTO', suffix: '' },
   sizeQuery: `SELECT COALESCE(SUM(data_length + index_length), 0) AS size FROM information_schema.tables
     WHERE table_schema = DATABASE() AND table_name IN ('lk_log', 'lk_leases', 'lk_meta')`,
   schema: [

@@ -10,6 +10,7 @@ export const postgresDialect: SqlDialect = {
   name: 'postgres',
   commitsInIdOrder: false,
   returningId: ' RETURNING id',
+  insertIgnoringDuplicates: { prefix: 'INSERT INTO', suffix: ' ON CONFLICT (id) DO NOTHING' },
   sizeQuery:
     "SELECT pg_total_relation_size('lk_log') + pg_total_relation_size('lk_leases') + pg_total_relation_size('lk_meta') AS size",
   schema: [

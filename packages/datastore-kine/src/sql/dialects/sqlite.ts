@@ -9,6 +9,7 @@ export const sqliteDialect: SqlDialect = {
   name: 'sqlite',
   commitsInIdOrder: true,
   returningId: ' RETURNING id',
+  insertIgnoringDuplicates: { prefix: 'INSERT OR IGNORE INTO', suffix: '' },
   sizeQuery: 'SELECT page_count * page_size AS size FROM pragma_page_count(), pragma_page_size()',
   schema: [
     `CREATE TABLE IF NOT EXISTS lk_log (
