@@ -1,0 +1,111 @@
+import { randomInt } from 'node:crypto';
+import { badRequest } from '../errors/status.js';
+import { handleNamespaceFinalize } from '../resources/core/namespace-finalize.js';
+import type { KubeObject, ResourceDefinition } from '../resources/types.js';
+import { apiVersionOf } from '../resources/types.js';
+import type { ResourceHandlerServices } from '../server/resource-handler.js';
+import type { ApiServer } from '../server/api-server.js';
+import { buildTable, defaultTableConvertor } from '../table/table.js';
+import type { SchemaRegistry } from '../schema/types.js';
+import { applyPatch } from '../patch/index.js';
+import { compileSelectors } from '../selectors/compile.js';
+import { bodyFormat, mediaType, parseBody, readBody } from '../request/body.js';
+import { ProtobufDecoder } from '../protobuf/decode.js';
+import { decodeProtobufBody, PROTOBUF_MEDIA_TYPE } from '../protobuf/envelope.js';
+import { PROTOBUF_FIELD_NUMBERS } from '../protobuf/field-numbers.js';
+import { unsupportedMediaType } from '../errors/status.js';
+import { applyFieldValidation, fieldValidationDirective, parseBodyForStrictDecoding, strictDecodingErrors, type ParsedBody } from '../validation/schema-decode.js';
+import type { SchemaNode } from '../validation/schema-common.js';
+
+export interface ServicesDependencies {
+  readonly schemas: SchemaRegistry;
+}
+
+/** Upstream's watch timeout when the client names none: a random duration in [30, 60) minutes, so watches do not all end together. */
+function randomWatchTimeout(): number {
+  return (30 + randomInt(30)) * 60_000;
+}
+
+/**
+ * The request-handling services of the built-in API server: body checks,
+ * patches, selectors, tables and the subresources a resource handles itself.
+ */
+export function builtinServices(server: ApiServer, dependencies: ServicesDependencies): ResourceHandlerServices {
+  const { schemas } = dependencies;
+  const protobuf = new ProtobufDecoder(schemas, PROTOBUF_FIELD_NUMBERS);
+  // Bodies read here with their duplicate-key structure, as opposed to objects a patch produced.
+  const parsedBodies = new WeakSet<ParsedBody>();
+  return {
+    logger: server.logger,
+    async readObject(definition, request) {
+      const contentType = request.headers['content-type'];
+      const body = await readBody(request);
+      if (mediaType(contentType) === PROTOBUF_MEDIA_TYPE) {
+        // Built-in kinds speak protobuf (kubectl's typed clients send it); custom resources never do.
+        if (!protobuf.supports(definition.schemaName)) throw unsupportedMediaType(PROTOBUF_MEDIA_TYPE);
+        return decodeProtobufBody(body, definition.schemaName, protobuf);
+      }
+      const text = body.toString('utf8');
+      if (text.trim() === '') return parseBody(body, bodyFormat(contentType));
+      // Keep the key structure: strict decoding reports duplicate fields, which JSON.parse loses.
+      const parsed = parseBodyForStrictDecoding(text, bodyFormat(contentType));
+      parsedBodies.add(parsed);
+      return parsed;
+    },
+    decodeObject(definition, body, fieldValidation) {
+      const parsed: ParsedBody =
+        typeof body === 'object' && body !== null && parsedBodies.has(body as ParsedBody) ? (body as ParsedBody) : { format: 'json', value: body };
+      const object = checkObject(definition, parsed.value);
+      const schema = schemas.get(definition.schemaName) as SchemaNode | undefined;
+      const directive = fieldValidationDirective(fieldValidation);
+      const errors = directive === 'Ignore' ? [] : strictDecodingErrors({ ...parsed, value: object }, schema, { registry: schemas });
+      return { object, warnings: applyFieldValidation(errors, directive, { kind: definition.kind, version: definition.version }) };
+    },
+    applyPatch(definition, kind, current, patch, options) {
+      const schema = schemas.get(definition.schemaName);
+      return applyPatch(kind, current, patch, schema, schemas, options) as KubeObject;
+    },
+    selector(definition, labelSelector, fieldSelector) {
+      return compileSelectors(labelSelector, fieldSelector, definition.strategy.fieldSelectors ?? {});
+    },
+    toTable(definition, objects, options) {
+      return buildTable(definition.strategy.table ?? defaultTableConvertor, objects, { ...options, now: new Date() });
+    },
+    async admit() {
+      // Admission (NamespaceLifecycle aside, which the store does) arrives with the security work.
+    },
+    async customSubresource(resource, info, request, response) {
+      if (resource.definition.group === '' && resource.definition.plural === 'namespaces' && info.subresource === 'finalize') {
+        await handleNamespaceFinalize(resource, info, new URL(request.url ?? '/', 'http://lk.invalid').searchParams, request, response);
+        return true;
+      }
+      return false;
+    },
+    watchTimeoutMs: randomWatchTimeout,
+  };
+}
+
+/**
+ * The type checks every body gets before its schema is consulted: a JSON
+ * object, of the kind and API version of the URL (either may be left out).
+ */
+export function checkObject(definition: ResourceDefinition, body: unknown): KubeObject {
+  const expectedVersion = apiVersionOf(definition);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw badRequest(`${definition.kind} in version "${definition.version}" cannot be handled as a ${definition.kind}: the body must be a JSON object`);
+  }
+  const object = body as KubeObject;
+  if (object.apiVersion !== undefined && object.apiVersion !== expectedVersion) {
+    throw badRequest(`the API version in the data (${String(object.apiVersion)}) does not match the expected API version (${expectedVersion})`);
+  }
+  if (object.kind !== undefined && object.kind !== definition.kind) {
+    throw badRequest(`the kind in the data (${String(object.kind)}) does not match the expected kind (${definition.kind})`);
+  }
+  if (object.metadata === undefined || object.metadata === null) object.metadata = {};
+  if (typeof object.metadata !== 'object' || Array.isArray(object.metadata)) {
+    throw badRequest(`${definition.kind} in version "${definition.version}" cannot be handled as a ${definition.kind}: metadata must be an object`);
+  }
+  object.apiVersion = expectedVersion;
+  object.kind = definition.kind;
+  return object;
+}

@@ -1,0 +1,45 @@
+import * as cluster from '../printers/cluster.js';
+import * as core from '../printers/core.js';
+import * as workloads from '../printers/workloads.js';
+import type { TableConvertor } from '../resources/types.js';
+
+/** The table of each built-in kind that has columns of its own, by `group/Kind`. */
+export const BUILTIN_TABLES: Readonly<Record<string, TableConvertor>> = {
+  '/Pod': core.podTable,
+  '/ConfigMap': core.configMapTable,
+  '/Secret': core.secretTable,
+  '/ServiceAccount': core.serviceAccountTable,
+  '/Endpoints': core.endpointsTable,
+  '/Node': core.nodeTable,
+  '/Event': core.eventTable,
+  '/PersistentVolumeClaim': core.persistentVolumeClaimTable,
+  '/PersistentVolume': core.persistentVolumeTable,
+  '/ReplicationController': core.replicationControllerTable,
+  '/ResourceQuota': core.resourceQuotaTable,
+  'apps/Deployment': workloads.deploymentTable,
+  'apps/ReplicaSet': workloads.replicaSetTable,
+  'apps/StatefulSet': workloads.statefulSetTable,
+  'apps/DaemonSet': workloads.daemonSetTable,
+  'apps/ControllerRevision': workloads.controllerRevisionTable,
+  'batch/Job': workloads.jobTable,
+  'batch/CronJob': workloads.cronJobTable,
+  'autoscaling/HorizontalPodAutoscaler': workloads.horizontalPodAutoscalerTable,
+  'policy/PodDisruptionBudget': workloads.podDisruptionBudgetTable,
+  'networking.k8s.io/Ingress': cluster.ingressTable,
+  'networking.k8s.io/IngressClass': cluster.ingressClassTable,
+  'networking.k8s.io/NetworkPolicy': cluster.networkPolicyTable,
+  'rbac.authorization.k8s.io/Role': cluster.roleTable,
+  'rbac.authorization.k8s.io/ClusterRole': cluster.roleTable,
+  'rbac.authorization.k8s.io/RoleBinding': cluster.roleBindingTable,
+  'rbac.authorization.k8s.io/ClusterRoleBinding': cluster.roleBindingTable,
+  'storage.k8s.io/StorageClass': cluster.storageClassTable,
+  'scheduling.k8s.io/PriorityClass': cluster.priorityClassTable,
+  'coordination.k8s.io/Lease': cluster.leaseTable,
+  'discovery.k8s.io/EndpointSlice': cluster.endpointSliceTable,
+  'events.k8s.io/Event': core.eventTable,
+  'certificates.k8s.io/CertificateSigningRequest': cluster.certificateSigningRequestTable,
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration': cluster.webhookConfigurationTable,
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration': cluster.webhookConfigurationTable,
+  'apiextensions.k8s.io/CustomResourceDefinition': cluster.customResourceDefinitionTable,
+  'node.k8s.io/RuntimeClass': cluster.runtimeClassTable,
+};

@@ -1,0 +1,56 @@
+import type { Backend } from '@lk/datastore-kine';
+import { pino, type Logger } from 'pino';
+import { bootstrapCluster } from './builtin/bootstrap.js';
+import { builtinServices } from './builtin/services.js';
+import { strategyFor } from './builtin/strategies.js';
+import { CustomResourceDefinitions } from './crd/index.js';
+import { BUILTIN_RESOURCES } from './resources/catalog.js';
+import { ServiceAllocator } from './resources/core/service-allocator.js';
+import { builtinSchemas } from './schema/builtin.js';
+import { CompositeSchemaRegistry } from './schema/composite.js';
+import { ApiServer } from './server/api-server.js';
+import { validateObjectMeta } from './validation/object-meta.js';
+import { openApiRoute } from './openapi/route.js';
+import { KUBERNETES_VERSION } from './server/version.js';
+
+export interface CreateApiServerOptions {
+  readonly backend: Backend;
+  readonly logger?: Logger;
+  /** The Service network (default 10.43.0.0/16, as k3s). */
+  readonly serviceCidr?: string;
+  /** Node ports, inclusive (default 30000-32767). */
+  readonly nodePortRange?: readonly [number, number];
+  readonly lkVersion?: string;
+}
+
+/**
+ * The Kubernetes API server over a datastore: every built-in resource of the
+ * GA API groups registered with its strategy, and the cluster's default
+ * objects created. Serve it with `http.createServer(server.handle)`.
+ */
+export async function createApiServer(options: CreateApiServerOptions): Promise<ApiServer> {
+  const logger = options.logger ?? pino({ level: 'silent' });
+  // Built-in schemas plus those of served CRD versions, which come and go at run time.
+  const schemas = new CompositeSchemaRegistry(builtinSchemas());
+  const crds = new CustomResourceDefinitions({ schemas, logger });
+  const serviceAllocator = new ServiceAllocator(options.backend, {
+    serviceCidr: options.serviceCidr ?? '10.43.0.0/16',
+    nodePortRange: options.nodePortRange ?? [30000, 32767],
+  });
+  const server = new ApiServer({
+    backend: options.backend,
+    logger,
+    lkVersion: options.lkVersion,
+    validateMetadata: validateObjectMeta,
+    services: (apiServer) => crds.services(apiServer, builtinServices(apiServer, { schemas })),
+  });
+  server.addRoute(openApiRoute(server.registry, schemas, `v${KUBERNETES_VERSION.major}.${KUBERNETES_VERSION.minor}.${KUBERNETES_VERSION.patch}`));
+  for (const info of BUILTIN_RESOURCES) {
+    server.register({ ...info, strategy: strategyFor(info.group, info.kind, info.subresources.status === true, { serviceAllocator }) });
+  }
+  await server.startCaches();
+  await bootstrapCluster(server, serviceAllocator, logger);
+  // CRDs already in the datastore are served before the server is handed out (and reports ready).
+  await crds.start();
+  return server;
+}

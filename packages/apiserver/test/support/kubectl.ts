@@ -1,0 +1,53 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+/**
+ * The real kubectl, pinned to the minor version whose behaviour lk follows.
+ * LK_KUBECTL overrides; otherwise the versioned binary beside the machine's
+ * kubectl dispatcher, otherwise whatever `kubectl` is on the PATH.
+ */
+export function kubectlBinary(): string {
+  const fromEnv = process.env.LK_KUBECTL;
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  for (const candidate of ['/usr/lib/google-cloud-sdk/bin/kubectl.1.32', '/work/main/.lk-test/bin/kubectl']) {
+    if (existsSync(candidate)) return candidate;
+  }
+  return 'kubectl';
+}
+
+export interface KubectlResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs kubectl against a kubeconfig, optionally feeding stdin; never throws on a non-zero exit. */
+export function kubectl(kubeconfig: string, args: readonly string[], input?: string, timeoutMs = 30_000): Promise<KubectlResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(kubectlBinary(), ['--kubeconfig', kubeconfig, ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, HOME: process.env.LK_KUBECTL_HOME ?? process.env.HOME, KUBECACHEDIR: '/tmp/lk-kubectl-cache-disabled' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`kubectl ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** Like kubectl(), but fails the test with kubectl's own output when the exit code is not 0. */
+export async function kubectlOk(kubeconfig: string, args: readonly string[], input?: string): Promise<string> {
+  const result = await kubectl(kubeconfig, args, input);
+  if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${result.code}:\n${result.stderr}${result.stdout}`);
+  return result.stdout;
+}
