@@ -11,6 +11,8 @@ import { applyPatch } from '../patch/index.js';
 import { compileSelectors } from '../selectors/compile.js';
 import { bodyFormat, mediaType, parseBody, readBody } from '../request/body.js';
 import { ProtobufDecoder } from '../protobuf/decode.js';
+import { handlePodBinding, BINDING_SCHEMA } from '../resources/core/pod-binding.js';
+import { handlePodEviction, EVICTION_SCHEMA } from '../resources/core/pod-eviction.js';
 import { decodeProtobufBody, PROTOBUF_MEDIA_TYPE } from '../protobuf/envelope.js';
 import { PROTOBUF_FIELD_NUMBERS } from '../protobuf/field-numbers.js';
 import { unsupportedMediaType } from '../errors/status.js';
@@ -74,12 +76,36 @@ export function builtinServices(server: ApiServer, dependencies: ServicesDepende
     async admit() {
       // Admission (NamespaceLifecycle aside, which the store does) arrives with the security work.
     },
-    async customSubresource(resource, info, request, response) {
-      if (resource.definition.group === '' && resource.definition.plural === 'namespaces' && info.subresource === 'finalize') {
-        await handleNamespaceFinalize(resource, info, new URL(request.url ?? '/', 'http://lk.invalid').searchParams, request, response);
-        return true;
+    async readBodyAs(schemaName, request) {
+      const body = await readBody(request);
+      if (body.length === 0) return undefined;
+      if (mediaType(request.headers['content-type']) === PROTOBUF_MEDIA_TYPE) {
+        if (!protobuf.supports(schemaName)) throw unsupportedMediaType(PROTOBUF_MEDIA_TYPE);
+        return decodeProtobufBody(body, schemaName, protobuf);
       }
-      return false;
+      if (body.toString('utf8').trim() === '') return undefined;
+      return parseBody(body, bodyFormat(request.headers['content-type']));
+    },
+    async customSubresource(resource, info, request, response) {
+      if (resource.definition.group !== '') return false;
+      const query = new URL(request.url ?? '/', 'http://lk.invalid').searchParams;
+      const subresource = `${resource.definition.plural}/${info.subresource}`;
+      const now = (): Date => new Date();
+      switch (subresource) {
+        case 'namespaces/finalize':
+          await handleNamespaceFinalize(resource, info, query, request, response);
+          return true;
+        case 'pods/binding':
+          await handlePodBinding(resource, info, query, request, response, () => this.readBodyAs(BINDING_SCHEMA, request), now);
+          return true;
+        case 'pods/eviction': {
+          const budgets = server.registry.find('policy', 'v1', 'poddisruptionbudgets');
+          await handlePodEviction(resource, budgets, info, query, request, response, () => this.readBodyAs(EVICTION_SCHEMA, request), now);
+          return true;
+        }
+        default:
+          return false;
+      }
     },
     watchTimeoutMs: randomWatchTimeout,
   };

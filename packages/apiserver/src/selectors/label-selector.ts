@@ -164,3 +164,18 @@ export function labelsMatch(selector: LabelSelector, labels: Readonly<Record<str
   }
   return true;
 }
+
+/** A metav1.LabelSelector object (matchLabels, matchExpressions) as requirements; both parts must hold. */
+export function labelSelectorFromObject(selector: {
+  readonly matchLabels?: Readonly<Record<string, string>>;
+  readonly matchExpressions?: readonly { readonly key: string; readonly operator: string; readonly values?: readonly string[] }[];
+}): LabelSelector {
+  const operators: Record<string, Operator> = { In: 'in', NotIn: 'notin', Exists: 'exists', DoesNotExist: '!' };
+  const requirements: Requirement[] = Object.entries(selector.matchLabels ?? {}).map(([key, value]) => ({ key, operator: '=', values: [value] }));
+  for (const expression of selector.matchExpressions ?? []) {
+    const operator = operators[expression.operator];
+    if (operator === undefined) throw new Error(`"${expression.operator}" is not a valid label selector operator`);
+    requirements.push({ key: expression.key, operator, values: expression.values ?? [] });
+  }
+  return requirements;
+}

@@ -36,6 +36,12 @@ export interface ResourceHandlerServices {
   toTable(definition: ResourceDefinition, objects: readonly KubeObject[], options: TableOptions): object;
   /** Admission for writes (mutating then validating); may change the object. */
   admit(operation: 'CREATE' | 'UPDATE' | 'DELETE', definition: ResourceDefinition, object: KubeObject | undefined, old: KubeObject | undefined, dryRun: boolean): Promise<void>;
+  /**
+   * Reads a request body of one of the API's own kinds (DeleteOptions, Scale,
+   * Binding, Eviction…, named by its schema definition) in whichever format
+   * the client sent: JSON, YAML or protobuf. An empty body is undefined.
+   */
+  readBodyAs(schemaName: string, request: IncomingRequest): Promise<unknown>;
   /** Subresources a resource handles itself (pods/binding, pods/eviction, namespaces/finalize…). */
   customSubresource?(
     resource: RegisteredResource,
@@ -55,6 +61,8 @@ export interface TableOptions {
 }
 
 type RequestUrl = { readonly query: URLSearchParams };
+
+const DELETE_OPTIONS_SCHEMA = 'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions';
 
 /** Handles one request for a resource (or its status/scale subresource). */
 export async function handleResourceRequest(
@@ -202,7 +210,7 @@ async function handleMainVerbs(
       return sendRendered(services, definition, response, 200, result.object, negotiated, undefined, warnings);
     }
     case 'delete': {
-      const options = await deleteOptions(request, url.query);
+      const options = await deleteOptions(services, request, url.query);
       const current = await store.get(namespace, info.name);
       await services.admit('DELETE', definition, undefined, current, options.dryRun);
       const outcome = await store.delete(namespace, info.name, options);
@@ -211,10 +219,12 @@ async function handleMainVerbs(
         if (definition.group !== '') status.details!.group = definition.group;
         return sendObject(response, 200, status satisfies Status, negotiated);
       }
-      return sendRendered(services, definition, response, 202, outcome.object, negotiated);
+      // Upstream answers 202 for an object that stays only when the (deprecated)
+      // orphanDependents=false asked for cascading; otherwise 200, body the object.
+      return sendRendered(services, definition, response, options.cascadingRequested === true ? 202 : 200, outcome.object, negotiated);
     }
     case 'deletecollection': {
-      const options = await deleteOptions(request, url.query);
+      const options = await deleteOptions(services, request, url.query);
       const query = parseQuery(listQuery, url.query);
       const selection = services.selector(definition, query.labelSelector, query.fieldSelector);
       const deleted = await store.deleteCollection({ namespace, matches: selection.matches, filtered: selection.filtered, resourceVersion: '' }, options);
@@ -228,12 +238,16 @@ async function handleMainVerbs(
   }
 }
 
-async function deleteOptions(request: IncomingRequest, query: URLSearchParams): Promise<DeleteRequest> {
+async function deleteOptions(services: ResourceHandlerServices, request: IncomingRequest, query: URLSearchParams): Promise<DeleteRequest & { readonly cascadingRequested: boolean }> {
+  return deleteRequestFrom(await services.readBodyAs(DELETE_OPTIONS_SCHEMA, request), query);
+}
+
+/** DeleteOptions (a body, undefined for none, and the query's options) as a store DeleteRequest; 400 when invalid. */
+export function deleteRequestFrom(raw: unknown, query: URLSearchParams): DeleteRequest & { readonly cascadingRequested: boolean } {
   const fromQuery = parseQuery(deleteQuery, query);
-  const raw = await readBody(request);
   let body: ReturnType<typeof deleteOptionsBody.parse> = {};
-  if (raw.length > 0 && raw.toString('utf8').trim() !== '') {
-    const parsed = deleteOptionsBody.safeParse(parseBody(raw, bodyFormat(request.headers['content-type'])));
+  if (raw !== undefined) {
+    const parsed = deleteOptionsBody.safeParse(raw);
     if (!parsed.success) throw badRequest(`invalid DeleteOptions: ${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`);
     body = parsed.data;
   }
@@ -246,6 +260,7 @@ async function deleteOptions(request: IncomingRequest, query: URLSearchParams): 
     throw badRequest('DeleteOptions is invalid: propagationPolicy: Invalid value: "' + propagation + '": orphanDependents and deletionPropagation cannot be both set');
   }
   if (orphan !== undefined) propagation = orphan ? 'Orphan' : 'Background';
+  const cascadingRequested = orphan === false;
   const preconditions: { uid?: string; resourceVersion?: string } = {};
   if (body.preconditions?.uid) preconditions.uid = body.preconditions.uid;
   if (body.preconditions?.resourceVersion) preconditions.resourceVersion = body.preconditions.resourceVersion;
@@ -256,7 +271,7 @@ async function deleteOptions(request: IncomingRequest, query: URLSearchParams): 
   }
   if (propagation !== undefined && propagation !== null) result.propagationPolicy = propagation;
   if (Object.keys(preconditions).length > 0) result.preconditions = preconditions;
-  return result;
+  return { ...result, cascadingRequested };
 }
 
 /** Typed lists of built-in kinds carry items without apiVersion/kind (as upstream's); custom resources keep them. */

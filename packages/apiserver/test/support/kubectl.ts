@@ -3,16 +3,14 @@ import { existsSync } from 'node:fs';
 
 /**
  * The real kubectl, pinned to the minor version whose behaviour lk follows.
- * LK_KUBECTL overrides; otherwise the versioned binary beside the machine's
+ * LK_KUBECTL overrides (the test command sets it: scripts/client-tools.mjs); otherwise the versioned binary beside the machine's
  * kubectl dispatcher, otherwise whatever `kubectl` is on the PATH.
  */
 export function kubectlBinary(): string {
   const fromEnv = process.env.LK_KUBECTL;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  for (const candidate of ['/usr/lib/google-cloud-sdk/bin/kubectl.1.32', '/work/main/.lk-test/bin/kubectl']) {
-    if (existsSync(candidate)) return candidate;
-  }
-  return 'kubectl';
+  const pinned = '/usr/lib/google-cloud-sdk/bin/kubectl.1.32';
+  return existsSync(pinned) ? pinned : 'kubectl';
 }
 
 export interface KubectlResult {

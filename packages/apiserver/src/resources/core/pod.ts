@@ -72,9 +72,11 @@ export const podStrategy: ResourceStrategy = {
   validate(pod) {
     return [...validateSubdomainName(pod), ...validatePodSpec(pod['spec'], 'spec')];
   },
-  validateUpdate(pod, old) {
+  validateUpdate(pod, old, context) {
     const errors: FieldError[] = [...validatePodSpec(pod['spec'], 'spec')];
-    if (!deepEqual(mutableView(pod), mutableView(old))) {
+    // pods/binding is the one way to set spec.nodeName (pod-binding.ts checks it was unset).
+    const bound = context.subresource === 'binding' ? { ...spec(pod), nodeName: spec(old)['nodeName'] } : spec(pod);
+    if (!deepEqual(mutableView({ ...pod, spec: bound }), mutableView(old))) {
       errors.push({
         type: 'FieldValueForbidden',
         field: 'spec',
