@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createApiServer, type ApiServer } from '@lk/apiserver';
-import { ApiClient, namespaceController } from '@lk/controllers';
+import { ApiClient, garbageCollector, namespaceController } from '@lk/controllers';
 import { openBackend, redact, type Backend, type OpenBackendOptions } from '@lk/datastore-kine';
 import { pino, type Logger } from 'pino';
 import { z } from 'zod';
@@ -100,8 +100,11 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     const url = `http://${urlHost}:${boundPort}`;
     apiServer.setAdvertisedAddress(`${urlHost}:${boundPort}`);
 
-    // The controllers a cluster needs for the API to behave (namespace deletion), talking to the API like any client.
-    const controllers = [namespaceController(new ApiClient({ server: url, userAgent: 'lk-controller-manager' }), logger.child({ component: 'controllers' }))];
+    // The controllers a cluster needs for the API to behave (namespace deletion, cascading deletion
+    // through ownerReferences), talking to the API like any client.
+    const controllerClient = new ApiClient({ server: url, userAgent: 'lk-controller-manager' });
+    const controllerLogger = logger.child({ component: 'controllers' });
+    const controllers = [namespaceController(controllerClient, controllerLogger), garbageCollector(controllerClient, controllerLogger)];
     for (const controller of controllers) controller.start();
 
     const kubeconfig = renderKubeconfig({ server: url, name: 'lk' });
