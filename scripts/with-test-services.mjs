@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, chownSync, writeFileSync } 
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureClientTools } from './client-tools.mjs';
 
 const command = process.argv.slice(2);
 if (command.length === 0) {
@@ -211,10 +212,22 @@ async function stopAll() {
   rmSync(base, { recursive: true, force: true });
 }
 
+// helm and kubectl for the tests that drive them (scripts/client-tools.mjs).
+function provideClientTools() {
+  try {
+    const tools = ensureClientTools();
+    process.env.LK_HELM ??= tools.helm;
+    process.env.LK_KUBECTL ??= tools.kubectl;
+  } catch (error) {
+    log(`helm and kubectl could not be fetched, the tests that need them will skip: ${error.message}`);
+  }
+}
+
 let exitCode = 1;
 try {
   const started = Date.now();
   await Promise.all([startPostgres(), startMysql(), startEtcd()]);
+  provideClientTools();
   log(`services ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   writeFileSync(join(base, 'env'), ['LK_TEST_POSTGRES_URL', 'LK_TEST_MYSQL_URL', 'LK_TEST_ETCD_ENDPOINT'].map((k) => `${k}=${process.env[k] ?? ''}`).join('\n'));
   const child = spawn(command[0], command.slice(1), { stdio: 'inherit', env: process.env });

@@ -82,6 +82,66 @@ spec:
         - containerPort: 8080
 `;
 
+/** A namespaced CRD with printer columns, a short name, a category, a default, a bound and a scale subresource. */
+function backupCrd(group: string): string {
+  return `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: backups.${group}
+spec:
+  group: ${group}
+  scope: Namespaced
+  names:
+    plural: backups
+    singular: backup
+    kind: Backup
+    shortNames: [bk]
+    categories: [all]
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    subresources:
+      status: {}
+      scale:
+        specReplicasPath: .spec.replicas
+        statusReplicasPath: .status.replicas
+    additionalPrinterColumns:
+    - name: Schedule
+      type: string
+      jsonPath: .spec.schedule
+    - name: Retention
+      type: string
+      jsonPath: .spec.retention
+    - name: Age
+      type: date
+      jsonPath: .metadata.creationTimestamp
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            required: [schedule]
+            properties:
+              schedule:
+                type: string
+                description: When the backup runs, in cron syntax.
+              retention:
+                type: string
+                default: weekly
+              replicas:
+                type: integer
+                minimum: 0
+                maximum: 10
+          status:
+            type: object
+            properties:
+              replicas:
+                type: integer
+`;
+}
+
 const stores: { name: string; endpoint: () => string | undefined }[] = [
   { name: 'SQLite file', endpoint: () => `sqlite://${join(dir, 'sqlite', 'state.db')}` },
   { name: 'PostgreSQL', endpoint: () => databaseUrl(process.env.LK_TEST_POSTGRES_URL, 'kubectl') },
@@ -197,6 +257,41 @@ describe.each(stores)('kubectl against lk on $name', ({ name, endpoint }) => {
     expect(await ok(['-n', ns, 'delete', '-f', `${files}.yaml`])).toBe('service "web" deleted\ndeployment.apps "web" deleted\n');
     const waited = await waiting;
     expect(waited.stdout).toBe('deployment.apps/web condition met\n');
+  });
+
+  it.skipIf(datastore === undefined)('serves a CRD and its custom resources: columns, short names, categories, scale, explain, cascade on delete', async () => {
+    // On a shared store (etcd) the CRD is cluster-wide: its group is unique per run.
+    const group = `${ns}.lk.dev`;
+    const crd = `backups.${group}`;
+    expect(await ok(['apply', '-f', '-'], backupCrd(group))).toBe(`customresourcedefinition.apiextensions.k8s.io/${crd} created\n`);
+    expect(await ok(['wait', '--for=condition=Established', `crd/${crd}`, '--timeout=10s'])).toBe(`customresourcedefinition.apiextensions.k8s.io/${crd} condition met\n`);
+
+    const nightly = `apiVersion: ${group}/v1\nkind: Backup\nmetadata:\n  name: nightly\nspec:\n  schedule: "0 3 * * *"\n  replicas: 1\n`;
+    expect(await ok(['-n', ns, 'apply', '-f', '-'], nightly)).toBe(`backup.${group}/nightly created\n`);
+    expect(await ok(['-n', ns, 'apply', '-f', '-'], nightly)).toBe(`backup.${group}/nightly unchanged\n`);
+    expect(await ok(['-n', ns, 'apply', '-f', '-'], nightly.replace('0 3', '0 4'))).toBe(`backup.${group}/nightly configured\n`);
+    // additionalPrinterColumns, and the defaulted field from the schema.
+    expect(withoutAges(await ok(['-n', ns, 'get', `backups.${group}`]))).toBe('NAME      SCHEDULE    RETENTION   AGE\nnightly   0 4 * * *   weekly      <age>\n');
+    expect(await ok(['-n', ns, 'get', 'bk', '-o', 'name'])).toBe(`backup.${group}/nightly\n`);
+    expect(await ok(['-n', ns, 'get', 'all', '-o', 'name'])).toContain(`backup.${group}/nightly\n`);
+
+    expect(await ok(['-n', ns, 'scale', `backup.${group}/nightly`, '--replicas=3'])).toBe(`backup.${group}/nightly scaled\n`);
+    expect(await ok(['-n', ns, 'get', `backup.${group}/nightly`, '-o', 'jsonpath={.spec.replicas}'])).toBe('3');
+    expect(await ok(['-n', ns, 'label', `backup.${group}/nightly`, 'tier=gold'])).toBe(`backup.${group}/nightly labeled\n`);
+    expect(await ok(['-n', ns, 'patch', `backup.${group}/nightly`, '--type=merge', '-p', '{"spec":{"retention":"30d"}}'])).toBe(`backup.${group}/nightly patched\n`);
+
+    const rejected = await k(['-n', ns, 'apply', '-f', '-'], nightly.replace('nightly', 'hourly').replace('replicas: 1', 'replicas: 99'));
+    expect(rejected.code).toBe(1);
+    expect(rejected.stderr).toContain(`The Backup "hourly" is invalid: spec.replicas: Invalid value: 99: spec.replicas in body should be less than or equal to 10`);
+
+    const explained = await ok(['explain', `backups.${group}.spec.schedule`]);
+    expect(explained).toContain(`GROUP:      ${group}\nKIND:       Backup\nVERSION:    v1\n\nFIELD: schedule <string>\n`);
+    expect(explained).toContain('When the backup runs, in cron syntax.');
+
+    expect(await ok(['delete', 'crd', crd])).toBe(`customresourcedefinition.apiextensions.k8s.io "${crd}" deleted\n`);
+    const gone = await k(['-n', ns, 'get', `backups.${group}`]);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain(`the server doesn't have a resource type "backups`);
   });
 
   it.skipIf(datastore === undefined)('explains types and lists API resources', async () => {
