@@ -9,13 +9,15 @@
  * - sequential creates of ConfigMaps over HTTP: creates/s and p50/p99 latency,
  * - a list of 10,000 ConfigMaps (JSON, full objects) over HTTP,
  * - 1,000 concurrent watchers each receiving 1,000 events: delivery time and events/s,
- * - resident memory idle and with 10,000 objects.
+ * - resident memory of a server in a process of its own, idle and with 10,000 ConfigMaps.
  * Prints a markdown table and writes JSON to bench-results/ at the repository root.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { fork } from 'node:child_process';
 import { request as httpRequest, Agent } from 'node:http';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createServer, createTestServer, type LkServer } from '@lk/core';
 
 const quick = process.argv.includes('--quick');
@@ -66,7 +68,7 @@ async function sequentialCreates(server: LkServer, count: number): Promise<{ per
   return { perSecond: Math.round(count / seconds), p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)) };
 }
 
-async function fill(server: LkServer, namespace: string, count: number): Promise<void> {
+async function fill(server: Pick<LkServer, 'url'>, namespace: string, count: number): Promise<void> {
   await call(server.url, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
   for (let start = 0; start < count; start += 50) {
     await Promise.all(
@@ -152,8 +154,30 @@ function round(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
-function rssMb(): number {
-  return Math.round(process.memoryUsage().rss / 1024 / 1024);
+/**
+ * Resident memory of a server in a process of its own (bench/server-process.ts):
+ * idle after start, then with `count` ConfigMaps written to it over HTTP.
+ */
+async function serverMemory(store: 'memory' | 'sqlite-file', dir: string, count: number): Promise<{ idleMb: number; loadedMb: number }> {
+  const child = fork(fileURLToPath(new URL('./server-process.ts', import.meta.url)), [store === 'memory' ? 'memory' : dir], {
+    execArgv: ['--expose-gc', '--conditions=@lk/source', '--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const next = <T>(): Promise<T> => new Promise((resolve, reject) => {
+    child.once('message', (message) => resolve(message as T));
+    child.once('exit', (code) => reject(new Error(`server process exited with ${code}`)));
+  });
+  const { url } = await next<{ url: string }>();
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  child.send('rss');
+  const idle = await next<{ rssMb: number }>();
+  await fill({ url }, 'memory', count);
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  child.send('rss');
+  const loaded = await next<{ rssMb: number }>();
+  child.send('close');
+  await new Promise((resolve) => child.once('exit', resolve));
+  return { idleMb: idle.rssMb, loadedMb: loaded.rssMb };
 }
 
 async function main(): Promise<void> {
@@ -170,21 +194,21 @@ async function main(): Promise<void> {
     const started = performance.now();
     const server = store === 'memory' ? await createTestServer() : await createServer({ dataDir: dir, listen: '127.0.0.1:0', writeKubeconfig: false });
     const ready = round(performance.now() - started);
-    global.gc?.();
-    const idle = rssMb();
     progress(`${store}: ${CREATES} sequential creates`);
     const creates = await sequentialCreates(server, CREATES);
     progress(`${store}: filling ${LIST_SIZE} ConfigMaps`);
     await fill(server, 'bulk', LIST_SIZE);
-    global.gc?.();
-    const loaded = rssMb();
     progress(`${store}: listing ${LIST_SIZE}`);
     const list = await listAll(server, 'bulk', LIST_SIZE);
     progress(`${store}: ${WATCHERS} watchers × ${EVENTS} events`);
     const fan = await fanOut(server, WATCHERS, EVENTS);
-    results[store] = { startMs: ready, creates, list, fanOut: fan, rssIdleMb: idle, rssWithObjectsMb: loaded };
     await server.close();
     rmSync(dir, { recursive: true, force: true });
+    progress(`${store}: memory of a server process of its own, idle and with ${LIST_SIZE} ConfigMaps`);
+    const memoryDir = mkdtempSync(join(tmpdir(), 'lk-bench-memory-'));
+    const memory = await serverMemory(store, memoryDir, LIST_SIZE);
+    rmSync(memoryDir, { recursive: true, force: true });
+    results[store] = { startMs: ready, creates, list, fanOut: fan, rssIdleMb: memory.idleMb, rssWithObjectsMb: memory.loadedMb };
   }
   agent.destroy();
 
@@ -198,7 +222,7 @@ async function main(): Promise<void> {
         [`create latency p50 / p99`, `${r.creates.p50Ms} / ${r.creates.p99Ms} ms`],
         [`list of ${LIST_SIZE} ConfigMaps`, `${r.list.ms} ms`],
         [`${WATCHERS} watchers × ${EVENTS} events`, `${r.fanOut.deliveredInMs} ms (${r.fanOut.eventsPerSecond} events/s)`],
-        [`resident memory idle / with ${LIST_SIZE + CREATES} objects`, `${r.rssIdleMb} / ${r.rssWithObjectsMb} MB`],
+        [`server resident memory idle / with ${LIST_SIZE} ConfigMaps`, `${r.rssIdleMb} / ${r.rssWithObjectsMb} MB`],
       ];
       cells.forEach(([name, value], index) => {
         if (column === 0) rows.push(`| ${name} | ${value} |`);
