@@ -21,6 +21,8 @@ export interface CreateApiServerOptions {
   /** Node ports, inclusive (default 30000-32767). */
   readonly nodePortRange?: readonly [number, number];
   readonly lkVersion?: string;
+  /** Events each watch cache keeps for resuming watches (default 10,000). */
+  readonly watchCacheCapacity?: number;
 }
 
 /**
@@ -41,6 +43,7 @@ export async function createApiServer(options: CreateApiServerOptions): Promise<
     backend: options.backend,
     logger,
     lkVersion: options.lkVersion,
+    watchCacheCapacity: options.watchCacheCapacity,
     validateMetadata: validateObjectMeta,
     services: (apiServer) => crds.services(apiServer, builtinServices(apiServer, { schemas })),
   });

@@ -234,6 +234,14 @@ export function timeout(message: string, retryAfterSeconds = 1): ApiError {
   return failure(504, 'Timeout', message, { retryAfterSeconds });
 }
 
+/**
+ * storage.NewTooLargeResourceVersionError: a Timeout whose cause tells
+ * client-go's reflector to retry rather than relist.
+ */
+export function tooLargeResourceVersion(message: string, retryAfterSeconds = 1): ApiError {
+  return failure(504, 'Timeout', message, { retryAfterSeconds, causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }] });
+}
+
 export function internalError(error: unknown): ApiError {
   const message = error instanceof Error ? error.message : String(error);
   return failure(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] });

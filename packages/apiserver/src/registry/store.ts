@@ -17,7 +17,7 @@ import {
   invalid,
   notFound,
   staleObject,
-  timeout,
+  tooLargeResourceVersion,
   type FieldError,
   type QualifiedResource,
 } from '../errors/status.js';
@@ -144,7 +144,7 @@ export class ResourceStore {
   private async waitForRevision(revision: number): Promise<void> {
     const deadline = Date.now() + FUTURE_WAIT_MS;
     while ((await this.backend.currentRevision()) < revision) {
-      if (Date.now() > deadline) throw timeout(`Too large resource version: ${revision}, current: ${await this.backend.currentRevision()}`, 1);
+      if (Date.now() > deadline) throw tooLargeResourceVersion(`Too large resource version: ${revision}, current: ${await this.backend.currentRevision()}`, 1);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
@@ -171,11 +171,7 @@ export class ResourceStore {
   async list(request: ListRequest): Promise<ListOutcome> {
     const rv = request.resourceVersion ?? '';
     const match = request.resourceVersionMatch ?? '';
-    if (match !== '' && match !== 'Exact' && match !== 'NotOlderThan') {
-      throw badRequest(`resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`);
-    }
-    if (match !== '' && rv === '') throw badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
-    if (match === 'Exact' && rv === '0') throw badRequest('resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
+    // The combinations were validated with the request (request/list-options-validation.ts).
     if (request.continueToken !== undefined && request.continueToken !== '' && rv !== '' && rv !== '0') {
       throw badRequest('specifying resource version is not allowed when using continue');
     }
@@ -192,7 +188,7 @@ export class ResourceStore {
       try {
         await cache.waitForRevision(atLeast, FUTURE_WAIT_MS);
       } catch {
-        throw timeout(`Too large resource version: ${atLeast}, current: ${cache.revision}`, 1);
+        throw tooLargeResourceVersion(`Too large resource version: ${atLeast}, current: ${cache.revision}`, 1);
       }
     }
     const { objects, revision } = cache.snapshot(resourcePrefix(this.definition, request.namespace));
@@ -247,7 +243,7 @@ export class ResourceStore {
         }
         throw expired(`too old resource version: ${exactRevision} (${error.compactRevision})`);
       }
-      if (error instanceof FutureRevisionError) throw timeout(`Too large resource version: ${error.requestedRevision}, current: ${error.currentRevision}`, 1);
+      if (error instanceof FutureRevisionError) throw tooLargeResourceVersion(`Too large resource version: ${error.requestedRevision}, current: ${error.currentRevision}`, 1);
       throw error;
     }
     const outcome: { items: KubeObject[]; resourceVersion: string; continueToken?: string; remainingItemCount?: number } = {
@@ -285,12 +281,9 @@ export class ResourceStore {
         try {
           await cache.waitForRevision(afterRevision, FUTURE_WAIT_MS);
         } catch {
-          throw timeout(`Too large resource version: ${afterRevision}, current: ${cache.revision}`, 1);
+          throw tooLargeResourceVersion(`Too large resource version: ${afterRevision}, current: ${cache.revision}`, 1);
         }
       }
-    }
-    if (request.sendInitialEvents === true && rv !== '' && rv !== '0' && request.resourceVersionMatch !== 'NotOlderThan') {
-      throw badRequest('sendInitialEvents is forbidden for watch unless resourceVersionMatch is set to NotOlderThan');
     }
     const codec = this.definition.strategy.storageCodec;
     const deliver = codec === undefined ? push : (message: WatcherMessage) => push(message.kind === 'event' ? { ...message, object: codec.fromStorage(message.object) } : message);

@@ -29,6 +29,8 @@ export interface ApiServerOptions {
   readonly validateMetadata: StoreEnvironment['validateMetadata'];
   /** Extra non-resource routes (OpenAPI documents, …): return true when handled. */
   readonly routes?: readonly NonResourceRoute[];
+  /** Events each resource's watch cache keeps for resuming watches (10,000 by default); older resourceVersions get 410 Gone. */
+  readonly watchCacheCapacity?: number;
 }
 
 export type NonResourceRoute = (
@@ -115,7 +117,7 @@ export class ApiServer {
     const prefix = resourcePrefix(definition);
     let cache = this.caches.get(prefix);
     if (cache === undefined) {
-      cache = new WatchCache(this.backend, prefix, { logger: this.logger.child({ cache: definition.storagePrefix }) });
+      cache = new WatchCache(this.backend, prefix, { logger: this.logger.child({ cache: definition.storagePrefix }), capacity: this.options.watchCacheCapacity });
       this.caches.set(prefix, cache);
     }
     await cache.start();

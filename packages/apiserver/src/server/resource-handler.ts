@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { badRequest, methodNotAllowed, notFound, successStatus, type Status } from '../errors/status.js';
 import { bodyFormat, parseBody, patchType, readBody, type IncomingRequest } from '../request/body.js';
+import { validateListOptions } from '../request/list-options-validation.js';
 import { negotiate, type Negotiated } from '../request/negotiation.js';
 import { deleteOptionsBody, deleteQuery, listQuery, parseQuery, writeQuery } from '../request/options.js';
 import type { ResourceRequestInfo } from '../request/request-info.js';
@@ -128,6 +129,7 @@ async function handleMainVerbs(
     }
     case 'list': {
       const query = parseQuery(listQuery, url.query);
+      validateListOptions({ ...query, watch: false });
       const selection = services.selector(definition, query.labelSelector, query.fieldSelector);
       const listRequest: ListRequest = {
         namespace,
@@ -312,6 +314,7 @@ async function handleWatch(
 ): Promise<void> {
   const { definition, store } = resource;
   const query = parseQuery(listQuery, url.query);
+  validateListOptions({ ...query, watch: true });
   const selection = services.selector(definition, query.labelSelector, query.fieldSelector);
   // A watch of one object (GET …/pods/NAME?watch=1, or fieldSelector metadata.name=NAME).
   const name = info.name !== '' ? info.name : undefined;
