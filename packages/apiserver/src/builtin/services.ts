@@ -11,6 +11,7 @@ import { applyPatch } from '../patch/index.js';
 import { compileSelectors } from '../selectors/compile.js';
 import { bodyFormat, mediaType, parseBody, readBody } from '../request/body.js';
 import { ProtobufDecoder } from '../protobuf/decode.js';
+import { typedDecodeError } from '../validation/typed-decode.js';
 import { handlePodBinding, BINDING_SCHEMA } from '../resources/core/pod-binding.js';
 import { handlePodEviction, EVICTION_SCHEMA } from '../resources/core/pod-eviction.js';
 import { decodeProtobufBody, PROTOBUF_MEDIA_TYPE } from '../protobuf/envelope.js';
@@ -58,6 +59,8 @@ export function builtinServices(server: ApiServer, dependencies: ServicesDepende
       const parsed: ParsedBody =
         typeof body === 'object' && body !== null && parsedBodies.has(body as ParsedBody) ? (body as ParsedBody) : { format: 'json', value: body };
       const object = checkObject(definition, parsed.value);
+      const typeError = typedDecodeError(object, definition.schemaName, schemas);
+      if (typeError !== undefined) throw badRequest(`${definition.kind} in version "${definition.version}" cannot be handled as a ${definition.kind}: ${typeError}`);
       const schema = schemas.get(definition.schemaName) as SchemaNode | undefined;
       const directive = fieldValidationDirective(fieldValidation);
       const errors = directive === 'Ignore' ? [] : strictDecodingErrors({ ...parsed, value: object }, schema, { registry: schemas });

@@ -339,7 +339,7 @@ export class ResourceStore {
 
     const context = this.context(namespace);
     definition.strategy.prepareForCreate?.(object, context);
-    const errors = [...this.env.validateMetadata(object, definition, undefined), ...(definition.strategy.validate?.(object, context) ?? [])];
+    const errors = nameErrorsFirst([...this.env.validateMetadata(object, definition, undefined), ...(definition.strategy.validate?.(object, context) ?? [])]);
     if (errors.length > 0) throw invalid(definition.kind, definition.group, meta.name ?? '', errors);
     if (definition.scope === 'Namespaced') await this.env.checkNamespace(namespace, this.resource, meta.name ?? '');
     if (options.dryRun) {
@@ -487,10 +487,10 @@ export class ResourceStore {
         meta.generation = (old.generation ?? 0) + 1;
       }
     }
-    const errors = [
+    const errors = nameErrorsFirst([
       ...this.env.validateMetadata(next, definition, current),
       ...(definition.strategy.validateUpdate?.(next, current, context) ?? definition.strategy.validate?.(next, context) ?? []),
-    ];
+    ]);
     if (errors.length > 0) throw invalid(definition.kind, definition.group, meta.name ?? '', errors);
     return next;
   }
@@ -630,6 +630,16 @@ function copyField(from: KubeObject, to: KubeObject, path: string): void {
   const value = (source as Record<string, unknown> | undefined)?.[last];
   if (value === undefined) delete target[last];
   else target[last] = structuredClone(value);
+}
+
+/**
+ * Upstream validates the name with the kind's own rule inside
+ * ValidateObjectMeta, before labels and the rest; ours runs in the strategy,
+ * after the generic metadata checks. Moving name errors first restores
+ * upstream's order of causes (the rest keeps its order).
+ */
+function nameErrorsFirst(errors: FieldError[]): FieldError[] {
+  return [...errors.filter((error) => error.field === 'metadata.name'), ...errors.filter((error) => error.field !== 'metadata.name')];
 }
 
 export function generatedName(base: string, suffix: string): string {

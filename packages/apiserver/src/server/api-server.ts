@@ -148,7 +148,10 @@ export class ApiServer {
     }
     const phase = (object['status'] as { phase?: string } | undefined)?.phase;
     if (object.metadata.deletionTimestamp !== undefined || phase === 'Terminating') {
-      throw forbidden(resource, name, `unable to create new content in namespace ${namespace} because it is being terminated`);
+      const error = forbidden(resource, name, `unable to create new content in namespace ${namespace} because it is being terminated`);
+      // NamespaceLifecycle adds this cause; controllers recognise a terminating namespace by it.
+      error.status.details!.causes = [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }];
+      throw error;
     }
   }
 

@@ -75,6 +75,15 @@ export function validateObjectMeta(object: KubeObject, definition: ResourceDefin
   if (controllers > 1) {
     errors.push({ type: 'FieldValueInvalid', field: 'metadata.ownerReferences', value: meta.ownerReferences, detail: 'Only one reference can have Controller set to true' });
   }
+  // ValidateObjectMetaUpdate: an object on its way out takes no new finalizers.
+  if (old?.metadata.deletionTimestamp !== undefined) {
+    const before = new Set(old.metadata.finalizers ?? []);
+    const added = [...new Set((meta.finalizers ?? []).filter((finalizer) => !before.has(finalizer)))].sort();
+    if (added.length > 0) {
+      const goList = `[]string{${added.map((finalizer) => JSON.stringify(finalizer)).join(', ')}}`;
+      errors.push({ type: 'FieldValueForbidden', field: 'metadata.finalizers', detail: `no new finalizers can be added if the object is being deleted, found new finalizers ${goList}` });
+    }
+  }
   if (meta.deletionGracePeriodSeconds !== undefined && old === undefined && meta.deletionTimestamp === undefined) {
     errors.push({ type: 'FieldValueForbidden', field: 'metadata.deletionGracePeriodSeconds', detail: 'may only be set when deletionTimestamp is set' });
   }
