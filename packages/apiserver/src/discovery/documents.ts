@@ -45,6 +45,16 @@ function subresourceVerbs(subresource: string): Verb[] {
   }
 }
 
+/**
+ * Upstream's discovery names a response kind's group and version only when
+ * they differ from the resource's own (deployments/scale is autoscaling/v1,
+ * deployments/status just "Deployment"); aggregated discovery copies that.
+ */
+function relativeKind(definition: ResourceDefinition, kind: { group: string; version: string; kind: string }): { group: string; version: string; kind: string } {
+  const same = kind.group === definition.group && kind.version === definition.version;
+  return same ? { group: '', version: '', kind: kind.kind } : kind;
+}
+
 function subresourceKind(definition: ResourceDefinition, subresource: string): { group: string; version: string; kind: string } {
   switch (subresource) {
     case 'scale':
@@ -154,7 +164,7 @@ export function aggregatedDiscovery(registry: ResourceRegistry, legacy: boolean,
         resources: registry.resourcesOf(group, groupVersion).map((definition) => {
           const resource: Record<string, unknown> = {
             resource: definition.plural,
-            responseKind: { group: definition.group, version: definition.version, kind: definition.kind },
+            responseKind: relativeKind(definition, { group: definition.group, version: definition.version, kind: definition.kind }),
             scope: definition.scope,
             singularResource: definition.singular,
             verbs: sortedVerbs(definition.verbs),
@@ -163,7 +173,7 @@ export function aggregatedDiscovery(registry: ResourceRegistry, legacy: boolean,
           if (definition.categories.length > 0) resource['categories'] = [...definition.categories];
           const subresources = subresourcesOf(definition).map((subresource) => ({
             subresource,
-            responseKind: subresourceKind(definition, subresource),
+            responseKind: relativeKind(definition, subresourceKind(definition, subresource)),
             verbs: subresourceVerbs(subresource),
           }));
           if (subresources.length > 0) resource['subresources'] = subresources;
