@@ -40,7 +40,8 @@ export class WatchStream {
     response.statusCode = 200;
     response.setHeader('Content-Type', options.contentType);
     response.setHeader('Cache-Control', 'no-cache, private');
-    response.setHeader('Transfer-Encoding', 'chunked');
+    // No Transfer-Encoding header: HTTP/1.1 chunks a body without a length by itself, and the
+    // header is forbidden in HTTP/2, where frames carry the stream.
     // Send the headers now: clients wait for them before they consider the watch open.
     if ('flushHeaders' in response) response.flushHeaders();
     else response.writeHead(200);
