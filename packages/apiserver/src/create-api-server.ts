@@ -21,6 +21,8 @@ export interface CreateApiServerOptions {
   /** Node ports, inclusive (default 30000-32767). */
   readonly nodePortRange?: readonly [number, number];
   readonly lkVersion?: string;
+  /** How long Events live after their last write, in seconds (kube-apiserver's --event-ttl; default 3600). */
+  readonly eventTtlSeconds?: number;
   /** Events each watch cache keeps for resuming watches (default 10,000). */
   readonly watchCacheCapacity?: number;
 }
@@ -49,7 +51,7 @@ export async function createApiServer(options: CreateApiServerOptions): Promise<
   });
   server.addRoute(openApiRoute(server.registry, schemas, `v${KUBERNETES_VERSION.major}.${KUBERNETES_VERSION.minor}.${KUBERNETES_VERSION.patch}`));
   for (const info of BUILTIN_RESOURCES) {
-    server.register({ ...info, strategy: strategyFor(info.group, info.kind, info.subresources.status === true, { serviceAllocator }) });
+    server.register({ ...info, strategy: strategyFor(info.group, info.kind, info.subresources.status === true, { serviceAllocator, eventTtlSeconds: options.eventTtlSeconds ?? 3600 }) });
   }
   await server.startCaches();
   await bootstrapCluster(server, serviceAllocator, logger);

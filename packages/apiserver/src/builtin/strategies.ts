@@ -4,6 +4,7 @@ import type { FieldError } from '../errors/status.js';
 import { namespaceStrategy } from '../resources/core/namespace.js';
 import { podStrategy } from '../resources/core/pod.js';
 import { serviceStrategy } from '../resources/core/service.js';
+import { eventsV1StorageCodec } from '../resources/events/conversion.js';
 import type { ServiceAllocator } from '../resources/core/service-allocator.js';
 import type { KubeObject, ResourceStrategy } from '../resources/types.js';
 import { validateDataKeys, validatePodSpec, validateSecretData, validateSubdomainName, validateWorkload } from '../validation/workloads.js';
@@ -11,6 +12,8 @@ import { BUILTIN_TABLES } from './tables.js';
 
 export interface StrategyEnvironment {
   readonly serviceAllocator: ServiceAllocator;
+  /** How long Events live after their last write (kube-apiserver's --event-ttl, 1 h). */
+  readonly eventTtlSeconds: number;
 }
 
 type Json = Record<string, unknown>;
@@ -26,6 +29,16 @@ interface KindRules {
   readonly prepareForCreate?: (object: KubeObject) => void;
   /** Runs on create and update, before defaulting. */
   readonly normalize?: (object: KubeObject) => void;
+  /** Objects expire after the environment's event TTL. */
+  readonly expires?: boolean;
+  /** For a version stored in another version's form (events.k8s.io/v1 as core/v1). */
+  readonly storageCodec?: ResourceStrategy['storageCodec'];
+}
+
+/** Field selectors over an Event's object reference (involvedObject in core/v1, regarding in events.k8s.io/v1). */
+function referenceSelectors(field: 'involvedObject' | 'regarding'): NonNullable<ResourceStrategy['fieldSelectors']> {
+  const parts = ['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath'];
+  return Object.fromEntries(parts.map((part) => [`${field}.${part}`, (event: KubeObject) => String((event[field] as Json | undefined)?.[part] ?? '')]));
 }
 
 function spec(object: KubeObject): Json {
@@ -109,17 +122,22 @@ const RULES: Readonly<Record<string, KindRules>> = {
     fieldSelectors: { 'spec.unschedulable': (node) => String(spec(node)['unschedulable'] === true) },
   },
   '/Event': {
+    expires: true,
     fieldSelectors: {
-      'involvedObject.kind': (event) => String((event['involvedObject'] as Json | undefined)?.['kind'] ?? ''),
-      'involvedObject.namespace': (event) => String((event['involvedObject'] as Json | undefined)?.['namespace'] ?? ''),
-      'involvedObject.name': (event) => String((event['involvedObject'] as Json | undefined)?.['name'] ?? ''),
-      'involvedObject.uid': (event) => String((event['involvedObject'] as Json | undefined)?.['uid'] ?? ''),
-      'involvedObject.apiVersion': (event) => String((event['involvedObject'] as Json | undefined)?.['apiVersion'] ?? ''),
-      'involvedObject.resourceVersion': (event) => String((event['involvedObject'] as Json | undefined)?.['resourceVersion'] ?? ''),
-      'involvedObject.fieldPath': (event) => String((event['involvedObject'] as Json | undefined)?.['fieldPath'] ?? ''),
+      ...referenceSelectors('involvedObject'),
       reason: (event) => String(event['reason'] ?? ''),
       reportingComponent: (event) => String(event['reportingComponent'] ?? ''),
       source: (event) => String((event['source'] as Json | undefined)?.['component'] ?? ''),
+      type: (event) => String(event['type'] ?? ''),
+    },
+  },
+  'events.k8s.io/Event': {
+    expires: true,
+    storageCodec: eventsV1StorageCodec,
+    fieldSelectors: {
+      ...referenceSelectors('regarding'),
+      reason: (event) => String(event['reason'] ?? ''),
+      reportingController: (event) => String(event['reportingController'] ?? ''),
       type: (event) => String(event['type'] ?? ''),
     },
   },
@@ -174,6 +192,8 @@ export function strategyFor(group: string, kind: string, hasStatus: boolean, env
     },
     validate: rules.validate ?? validateSubdomainName,
     ...(rules.fieldSelectors !== undefined && { fieldSelectors: rules.fieldSelectors }),
+    ...(rules.expires === true && { ttlSeconds: environment.eventTtlSeconds }),
+    ...(rules.storageCodec !== undefined && { storageCodec: rules.storageCodec }),
     ...(table !== undefined && { table }),
   };
   return strategy;

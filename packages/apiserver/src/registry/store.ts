@@ -38,6 +38,8 @@ export interface StoreEnvironment {
   /** Random suffix for generateName. */
   randomSuffix(): string;
   now(): Date;
+  /** A datastore lease that lives at least `ttlSeconds` from now (shared between writes, as upstream's lease manager does). */
+  leaseFor(ttlSeconds: number): Promise<number>;
   /** The watch cache of a resource, started on first use. */
   cacheFor(definition: ResourceDefinition): Promise<WatchCache>;
 }
@@ -192,8 +194,13 @@ export class ResourceStore {
       }
     }
     const { objects, revision } = cache.snapshot(resourcePrefix(this.definition, request.namespace));
+    // Selectors see the object as this version serves it; without a codec that is the cached object.
+    const items =
+      this.definition.strategy.storageCodec === undefined
+        ? objects.filter(request.matches).map((object) => this.served(structuredClone(object)))
+        : objects.map((object) => this.served(structuredClone(object))).filter(request.matches);
     return {
-      items: objects.filter(request.matches).map((object) => this.served(structuredClone(object))),
+      items,
       resourceVersion: String(revision),
     };
   }
@@ -286,6 +293,7 @@ export class ResourceStore {
       }
     }
     const codec = this.definition.strategy.storageCodec;
+    const servedMatches = codec === undefined ? request.matches : (object: KubeObject) => request.matches(codec.fromStorage(object));
     const deliver = codec === undefined ? push : (message: WatcherMessage) => push(message.kind === 'event' ? { ...message, object: codec.fromStorage(message.object) } : message);
     const keyPrefix =
       request.name !== undefined && request.name !== ''
@@ -296,7 +304,7 @@ export class ResourceStore {
         {
           afterRevision: request.sendInitialEvents === true ? undefined : afterRevision,
           sendInitialEvents: request.sendInitialEvents,
-          matches: request.name !== undefined && request.name !== '' ? (object) => object.metadata.name === request.name && request.matches(object) : request.matches,
+          matches: request.name !== undefined && request.name !== '' ? (object) => object.metadata.name === request.name && servedMatches(object) : servedMatches,
           keyPrefix,
           bookmarks: request.allowBookmarks,
         },
@@ -353,7 +361,7 @@ export class ResourceStore {
     if ((await this.backend.get(key)).kv !== undefined) throw alreadyExists(this.resource, name);
     const undo = await definition.strategy.beforeWrite?.(object, undefined, context);
     try {
-      const { revision } = await this.backend.create(key, this.encode(object));
+      const { revision } = await this.backend.create(key, this.encode(object), await this.leaseOptions());
       object.metadata.resourceVersion = String(revision);
       return object;
     } catch (error) {
@@ -368,6 +376,13 @@ export class ResourceStore {
     if (this.definition.scope === 'Namespaced' && declared !== undefined && declared !== '' && declared !== namespace) {
       throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
     }
+  }
+
+  /** A lease for kinds that expire (Events): every write renews the object's time to live. */
+  private async leaseOptions(): Promise<{ lease: number } | undefined> {
+    const ttl = this.definition.strategy.ttlSeconds;
+    if (ttl === undefined) return undefined;
+    return { lease: await this.env.leaseFor(ttl) };
   }
 
   /** Kinds with a spec track `metadata.generation`; plain data kinds (ConfigMap, Secret) do not. */
@@ -433,7 +448,7 @@ export class ResourceStore {
           return { object: next, created: false };
         }
         undo = await this.definition.strategy.beforeWrite?.(next, current, context);
-        const { revision } = await this.backend.update(key, this.encode(next), kv!.modRevision);
+        const { revision } = await this.backend.update(key, this.encode(next), kv!.modRevision, await this.leaseOptions());
         next.metadata.resourceVersion = String(revision);
         await this.definition.strategy.afterWrite?.(next, current);
         return { object: next, created: false };

@@ -70,7 +70,7 @@ const GROUPS: Readonly<Record<string, Readonly<Record<string, readonly Entry[]>>
       { kind: 'StatefulSet', plural: 'statefulsets', shortNames: ['sts'], categories: ['all'], status: true, scale: true },
     ],
   },
-  'events.k8s.io': { v1: [{ kind: 'Event', plural: 'events', shortNames: ['ev'], storage: 'events.k8s.io/events' }] },
+  'events.k8s.io': { v1: [{ kind: 'Event', plural: 'events', shortNames: ['ev'], storage: 'events' }] },
   'authentication.k8s.io': {
     v1: [
       { kind: 'SelfSubjectReview', plural: 'selfsubjectreviews', cluster: true, verbs: CREATE_ONLY },

@@ -148,6 +148,8 @@ export interface ResourceStrategy {
    * prunes and defaults on read. Both return a new object.
    */
   readonly storageCodec?: StorageCodec;
+  /** Objects expire this many seconds after their last write (Events: kube-apiserver's --event-ttl). */
+  readonly ttlSeconds?: number;
 }
 
 export interface StorageCodec {

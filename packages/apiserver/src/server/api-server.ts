@@ -9,6 +9,7 @@ import { parseRequestInfo, type RequestInfo } from '../request/request-info.js';
 import type { IncomingRequest } from '../request/body.js';
 import { resourcePrefix } from '../registry/object-codec.js';
 import { ResourceRegistry, type RegisteredResource } from '../registry/resource-registry.js';
+import { LeaseManager } from '../registry/lease-manager.js';
 import { ResourceStore, type StoreEnvironment } from '../registry/store.js';
 import type { KubeObject, ResourceDefinition } from '../resources/types.js';
 import { WatchCache } from '../watch/watch-cache.js';
@@ -69,12 +70,14 @@ export class ApiServer {
     this.lkVersion = options.lkVersion ?? '0.1.0';
     this.routes = [...(options.routes ?? [])];
     this.health = new HealthChecks(this.backend);
+    const leases = new LeaseManager(this.backend);
     this.environment = {
       backend: this.backend,
       checkNamespace: (namespace, resource, name) => this.checkNamespace(namespace, resource, name),
       validateMetadata: options.validateMetadata,
       randomSuffix: () => Array.from({ length: 5 }, () => NAME_ALPHABET[randomInt(NAME_ALPHABET.length)]).join(''),
       now: () => new Date(),
+      leaseFor: (ttlSeconds) => leases.leaseFor(ttlSeconds),
       cacheFor: (definition) => this.cacheFor(definition),
     };
     this.services = options.services(this);

@@ -26,7 +26,7 @@ export interface ApiResponse {
 }
 
 /** An API server (built-ins and CRDs) over a datastore (in memory by default) on a loopback port, with a kubeconfig. */
-export async function startTestApiServer(endpoint = 'sqlite://:memory:', options: { watchCacheCapacity?: number } = {}): Promise<TestApiServer> {
+export async function startTestApiServer(endpoint = 'sqlite://:memory:', options: { watchCacheCapacity?: number; eventTtlSeconds?: number } = {}): Promise<TestApiServer> {
   const backend = await openBackend(endpoint, { compactIntervalMs: 0 });
   // LK_TEST_LOG=debug shows the server's (and the CRD controller's) log.
   const server = await createApiServer({ backend, ...options, logger: pino({ level: process.env.LK_TEST_LOG ?? 'silent' }) });
