@@ -1,4 +1,4 @@
-export { ApiClient, ApiRequestError, type ApiClientOptions, type ApiList, type ApiObject, type WatchEvent } from './client/api-client.js';
+export { ApiClient, ApiRequestError, type ApiClientOptions, type ApiList, type ApiObject, type ReadOptions, type WatchEvent } from './client/api-client.js';
 export { Discovery, collectionPath, type DiscoveredResource } from './client/discovery.js';
 export { WorkQueue } from './runtime/work-queue.js';
 export { Informer, type InformerEvent, type InformerOptions } from './runtime/informer.js';

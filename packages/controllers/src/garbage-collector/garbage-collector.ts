@@ -242,7 +242,7 @@ export class GarbageCollector {
     for (const resource of served) {
       const id = resourceId(resource);
       if (this.informers.has(id) || this.stopped) continue;
-      const informer = new Informer(this.client, { path: collectionPath(resource), logger: this.logger });
+      const informer = new Informer(this.client, { path: collectionPath(resource), logger: this.logger, metadataOnly: true });
       informer.on((event, object) => this.observe(resource, event, object));
       this.informers.set(id, { resource, informer });
       informer.start();

@@ -9,6 +9,8 @@ export interface InformerOptions {
   readonly logger: Logger;
   /** Extra list/watch query (labelSelector…). */
   readonly query?: Record<string, string>;
+  /** Cache PartialObjectMetadata only (see ReadOptions.metadataOnly). */
+  readonly metadataOnly?: boolean;
 }
 
 /**
@@ -86,7 +88,7 @@ export class Informer {
   }
 
   private async relist(): Promise<string> {
-    const list = await this.client.list(this.options.path, this.options.query);
+    const list = await this.client.list(this.options.path, this.options.query, { metadataOnly: this.options.metadataOnly === true });
     const seen = new Set<string>();
     for (const item of list.items) {
       const key = Informer.keyOf(item);
@@ -112,7 +114,7 @@ export class Informer {
   private async watchFrom(startVersion: string): Promise<void> {
     let resourceVersion = startVersion;
     while (!this.abort.signal.aborted) {
-      for await (const event of this.client.watch(this.options.path, resourceVersion, this.abort.signal, this.options.query)) {
+      for await (const event of this.client.watch(this.options.path, resourceVersion, this.abort.signal, this.options.query, { metadataOnly: this.options.metadataOnly === true })) {
         if (event.type === 'ERROR') {
           const code = (event.object as unknown as { code?: number }).code ?? 500;
           throw new ApiRequestError(code, event.object as never, 'WATCH', this.options.path);
