@@ -31,10 +31,15 @@ type FieldFacts = Record<string, Record<string, {
   listType?: string;
   listMapKeys?: string[];
   mapType?: string;
+  /** The field's default, where upstream's OpenAPI states one that apply needs (list-map keys). */
+  default?: unknown;
 }>>;
+/** Facts about whole types: `+structType=atomic` types are atomic maps in upstream's OpenAPI. */
+type TypeFacts = Record<string, { mapType?: string }>;
 
 const typePackages = JSON.parse(readFileSync(join(packageRoot, 'src/schema/tables/type-packages.json'), 'utf8')) as Record<string, string[]>;
 const fieldFacts = JSON.parse(readFileSync(join(packageRoot, 'src/schema/tables/field-facts.json'), 'utf8')) as FieldFacts;
+const typeFacts = JSON.parse(readFileSync(join(packageRoot, 'src/schema/tables/type-facts.json'), 'utf8')) as TypeFacts;
 
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
 const REF = (name: string): Schema => ({ $ref: `#/definitions/${name}` });
@@ -262,6 +267,7 @@ async function main(): Promise<void> {
       if (fact?.listType !== undefined) extensions['x-kubernetes-list-type'] = fact.listType;
       if (fact?.listMapKeys !== undefined) extensions['x-kubernetes-list-map-keys'] = fact.listMapKeys;
       if (fact?.mapType !== undefined) extensions['x-kubernetes-map-type'] = fact.mapType;
+      if (fact?.default !== undefined) extensions['default'] = fact.default;
       // Beside a $ref, as OpenAPI v2 writes them: the registry keeps them when it resolves the reference.
       if (Object.keys(extensions).length > 0) property = { ...property, ...extensions };
       properties[attribute.baseName] = property;
@@ -271,6 +277,7 @@ async function main(): Promise<void> {
     if (declared.description !== undefined) schema['description'] = declared.description;
     schema['properties'] = properties;
     if (required.length > 0) schema['required'] = required.sort();
+    if (typeFacts[definition]?.mapType !== undefined) schema['x-kubernetes-map-type'] = typeFacts[definition].mapType;
     definitions[definition] = schema as Schema;
   }
 
