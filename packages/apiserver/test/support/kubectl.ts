@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /**
  * The real kubectl, pinned to the minor version whose behaviour lk follows.
@@ -22,9 +23,10 @@ export interface KubectlResult {
 /** Runs kubectl against a kubeconfig, optionally feeding stdin; never throws on a non-zero exit. */
 export function kubectl(kubeconfig: string, args: readonly string[], input?: string, timeoutMs = 30_000): Promise<KubectlResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(kubectlBinary(), ['--kubeconfig', kubeconfig, ...args], {
+    // A discovery cache per server: the cache is keyed by host:port, and test servers reuse ports.
+    const child = spawn(kubectlBinary(), ['--kubeconfig', kubeconfig, '--cache-dir', join(dirname(kubeconfig), 'kubectl-cache'), ...args], {
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, HOME: process.env.LK_KUBECTL_HOME ?? process.env.HOME, KUBECACHEDIR: '/tmp/lk-kubectl-cache-disabled' },
+      env: { ...process.env, HOME: process.env.LK_KUBECTL_HOME ?? process.env.HOME },
     });
     let stdout = '';
     let stderr = '';
