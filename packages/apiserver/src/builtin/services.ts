@@ -40,7 +40,11 @@ export function builtinServices(server: ApiServer, dependencies: ServicesDepende
   const parsedBodies = new WeakSet<ParsedBody>();
   return {
     logger: server.logger,
-    async readObject(definition, request) {
+    schemaOf(definition) {
+      const schema = schemas.get(definition.schemaName);
+      return schema === undefined ? undefined : { schema: { $ref: `#/definitions/${definition.schemaName}` }, context: { registry: schemas } };
+    },
+    async readObject(definition, request, format) {
       const contentType = request.headers['content-type'];
       const body = await readBody(request);
       if (mediaType(contentType) === PROTOBUF_MEDIA_TYPE) {
@@ -49,9 +53,9 @@ export function builtinServices(server: ApiServer, dependencies: ServicesDepende
         return decodeProtobufBody(body, definition.schemaName, protobuf);
       }
       const text = body.toString('utf8');
-      if (text.trim() === '') return parseBody(body, bodyFormat(contentType));
+      if (text.trim() === '') return parseBody(body, format ?? bodyFormat(contentType));
       // Keep the key structure: strict decoding reports duplicate fields, which JSON.parse loses.
-      const parsed = parseBodyForStrictDecoding(text, bodyFormat(contentType));
+      const parsed = parseBodyForStrictDecoding(text, format ?? bodyFormat(contentType));
       parsedBodies.add(parsed);
       return parsed;
     },
@@ -78,6 +82,11 @@ export function builtinServices(server: ApiServer, dependencies: ServicesDepende
     },
     async admit() {
       // Admission (NamespaceLifecycle aside, which the store does) arrives with the security work.
+    },
+    applyConfiguration(definition, live, config, options) {
+      const request = server.fieldManagerRequest(definition, options.manager, options.subresource);
+      if (request === undefined) throw badRequest(`server-side apply is not available for ${definition.plural}: no schema`);
+      return server.fieldManager.apply(live, config, { ...request, force: options.force });
     },
     async readBodyAs(schemaName, request) {
       const body = await readBody(request);

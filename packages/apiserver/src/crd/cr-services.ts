@@ -5,6 +5,9 @@ import { bodyFormat, mediaType, readBody } from '../request/body.js';
 import type { KubeObject, ResourceDefinition } from '../resources/types.js';
 import type { ResourceHandlerServices } from '../server/resource-handler.js';
 import { checkObject } from '../builtin/services.js';
+import type { Schema } from '../schema/types.js';
+
+const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 import type { SchemaNode } from '../validation/schema-common.js';
 import { applyFieldValidation, decodeCustomResource, fieldValidationDirective, parseBodyForStrictDecoding, type ParsedBody } from '../validation/schema-decode.js';
 import type { CustomResourceServing } from './serving.js';
@@ -22,13 +25,27 @@ export function withCustomResources(base: ResourceHandlerServices, serving: Cust
   const parsedBodies = new WeakSet<ParsedBody>();
   return {
     ...base,
-    async readObject(definition, request) {
+    schemaOf(definition) {
+      const info = serving.lookup(definition);
+      if (info === undefined) return base.schemaOf(definition);
+      // Upstream's CRD type converter sees metadata as ObjectMeta and the rest as the structural schema.
+      const objectMeta = base.schemaOf({ ...definition, schemaName: OBJECT_META } as typeof definition);
+      if (objectMeta === undefined) return undefined;
+      const structural: Schema = info.served.schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+      const schema = {
+        ...structural,
+        type: 'object' as const,
+        properties: { ...(structural.properties ?? {}), apiVersion: { type: 'string' as const }, kind: { type: 'string' as const }, metadata: objectMeta.schema },
+      };
+      return { schema, context: objectMeta.context };
+    },
+    async readObject(definition, request, format) {
       const contentType = request.headers['content-type'];
       // Custom resources have no protobuf form: the built-in reader refuses it with upstream's 415.
-      if (serving.lookup(definition) === undefined || mediaType(contentType) === PROTOBUF_MEDIA_TYPE) return base.readObject(definition, request);
+      if (serving.lookup(definition) === undefined || mediaType(contentType) === PROTOBUF_MEDIA_TYPE) return base.readObject(definition, request, format);
       const text = (await readBody(request)).toString('utf8');
       if (text.trim() === '') throw badRequest('the body of the request was empty');
-      const parsed = parseBodyForStrictDecoding(text, bodyFormat(contentType));
+      const parsed = parseBodyForStrictDecoding(text, format ?? bodyFormat(contentType));
       parsedBodies.add(parsed);
       return parsed;
     },

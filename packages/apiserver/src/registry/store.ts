@@ -38,6 +38,11 @@ export interface StoreEnvironment {
   /** Random suffix for generateName. */
   randomSuffix(): string;
   now(): Date;
+  /**
+   * Records in `next.metadata.managedFields` what `manager` changed from
+   * `live` (undefined on create), as an Update entry of the subresource.
+   */
+  trackManagedFields(definition: ResourceDefinition, live: KubeObject | undefined, next: KubeObject, manager: string, subresource: string): void;
   /** A datastore lease that lives at least `ttlSeconds` from now (shared between writes, as upstream's lease manager does). */
   leaseFor(ttlSeconds: number): Promise<number>;
   /** The watch cache of a resource, started on first use. */
@@ -46,6 +51,10 @@ export interface StoreEnvironment {
 
 export interface WriteOptions {
   readonly dryRun: boolean;
+  /** Who makes this write, for metadata.managedFields (the fieldManager, or derived from the User-Agent). */
+  readonly manager?: string;
+  /** The object's managedFields were computed already (server-side apply): do not record an Update. */
+  readonly managedFieldsComputed?: boolean;
 }
 
 export interface DeleteRequest extends WriteOptions {
@@ -347,6 +356,7 @@ export class ResourceStore {
 
     const context = this.context(namespace);
     definition.strategy.prepareForCreate?.(object, context);
+    if (options.managedFieldsComputed !== true) this.env.trackManagedFields(definition, undefined, object, options.manager ?? '', '');
     const errors = nameErrorsFirst([...this.env.validateMetadata(object, definition, undefined), ...(definition.strategy.validate?.(object, context) ?? [])]);
     if (errors.length > 0) throw invalid(definition.kind, definition.group, meta.name ?? '', errors);
     if (definition.scope === 'Namespaced') await this.env.checkNamespace(namespace, this.resource, meta.name ?? '');
@@ -428,6 +438,7 @@ export class ResourceStore {
         throw staleObject(this.resource, name);
       }
       const next = this.prepareUpdate(proposed, current, namespace, subresource);
+      if (options.managedFieldsComputed !== true) this.env.trackManagedFields(this.definition, current, next, options.manager ?? '', subresource);
 
       // An update that changes nothing does not write (and keeps the resourceVersion).
       if (deepEqual(withoutFields(next, ['metadata.resourceVersion']), withoutFields(current, ['metadata.resourceVersion']))) {

@@ -10,8 +10,9 @@ import type { IncomingRequest } from '../request/body.js';
 import { resourcePrefix } from '../registry/object-codec.js';
 import { ResourceRegistry, type RegisteredResource } from '../registry/resource-registry.js';
 import { LeaseManager } from '../registry/lease-manager.js';
-import { ResourceStore, type StoreEnvironment } from '../registry/store.js';
-import type { KubeObject, ResourceDefinition } from '../resources/types.js';
+import { FieldManager, type FieldManagerRequest } from '../fieldmanager/field-manager.js';
+import { ResourceStore, rfc3339, type StoreEnvironment } from '../registry/store.js';
+import { apiVersionOf, type KubeObject, type ResourceDefinition } from '../resources/types.js';
 import { WatchCache } from '../watch/watch-cache.js';
 import { HealthChecks } from './health.js';
 import { apiServerMetrics, MetricsRegistry } from './metrics.js';
@@ -58,6 +59,7 @@ export class ApiServer {
   private readonly caches = new Map<string, WatchCache>();
   private readonly services: ResourceHandlerServices;
   private readonly environment: StoreEnvironment;
+  readonly fieldManager = new FieldManager();
   private readonly lkVersion: string;
   private readonly routes: NonResourceRoute[];
   private advertised = '127.0.0.1:6443';
@@ -78,6 +80,10 @@ export class ApiServer {
       randomSuffix: () => Array.from({ length: 5 }, () => NAME_ALPHABET[randomInt(NAME_ALPHABET.length)]).join(''),
       now: () => new Date(),
       leaseFor: (ttlSeconds) => leases.leaseFor(ttlSeconds),
+      trackManagedFields: (definition, live, next, manager, subresource) => {
+        const request = this.fieldManagerRequest(definition, manager, subresource);
+        if (request !== undefined) this.fieldManager.update(live, next, request);
+      },
       cacheFor: (definition) => this.cacheFor(definition),
     };
     this.services = options.services(this);
@@ -107,6 +113,22 @@ export class ApiServer {
       this.caches.get(prefix)?.stop();
       this.caches.delete(prefix);
     }
+  }
+
+  /** What the field manager needs to know of a write to this resource; undefined for kinds without a schema. */
+  fieldManagerRequest(definition: ResourceDefinition, manager: string, subresource: string): FieldManagerRequest | undefined {
+    const typed = this.services.schemaOf(definition);
+    if (typed === undefined) return undefined;
+    const statusFields = definition.strategy.statusFields ?? (definition.subresources.status === true ? ['status'] : []);
+    return {
+      ...typed,
+      apiVersion: apiVersionOf(definition),
+      subresource,
+      manager,
+      // Fields an endpoint resets are owned by nobody who writes through it (upstream's GetResetFields).
+      resetFields: subresource === 'status' ? ['spec'] : subresource === '' ? statusFields : [],
+      now: rfc3339(new Date()),
+    };
   }
 
   store(group: string, version: string, plural: string): ResourceStore {

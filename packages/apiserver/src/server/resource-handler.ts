@@ -1,7 +1,10 @@
 import type { Logger } from 'pino';
-import { badRequest, methodNotAllowed, notFound, successStatus, type Status } from '../errors/status.js';
-import { bodyFormat, parseBody, patchType, readBody, type IncomingRequest } from '../request/body.js';
+import { badRequest, invalid, methodNotAllowed, notFound, successStatus, unsupportedMediaType, type FieldError, type Status } from '../errors/status.js';
+import { bodyFormat, mediaType, parseBody, patchType, readBody, type BodyFormat, type IncomingRequest } from '../request/body.js';
+import { APPLY_PATCH_MEDIA_TYPE } from '../patch/media-types.js';
 import { validateListOptions } from '../request/list-options-validation.js';
+import type { Schema } from '../schema/types.js';
+import type { TypedContext } from '../apply/index.js';
 import { negotiate, type Negotiated } from '../request/negotiation.js';
 import { deleteOptionsBody, deleteQuery, listQuery, parseQuery, writeQuery } from '../request/options.js';
 import type { ResourceRequestInfo } from '../request/request-info.js';
@@ -21,8 +24,14 @@ import { labelsText, selectorText } from '../printers/shared.js';
  */
 export interface ResourceHandlerServices {
   readonly logger: Logger;
+  /**
+   * The schema objects of a resource follow, for server-side apply and
+   * managedFields (its `$ref`s resolve in the context's registry).
+   */
+  schemaOf(definition: ResourceDefinition): { readonly schema: Schema; readonly context: TypedContext } | undefined;
   /** Reads a request's body as an object of the resource's kind: JSON, YAML, or Kubernetes protobuf. */
-  readObject(definition: ResourceDefinition, request: IncomingRequest): Promise<unknown>;
+  /** Reads and parses a request body; `format` overrides what the Content-Type says (apply patches are YAML). */
+  readObject(definition: ResourceDefinition, request: IncomingRequest, format?: BodyFormat): Promise<unknown>;
   /** Checks a decoded body against the kind's schema (unknown fields per fieldValidation); returns warnings. */
   decodeObject(definition: ResourceDefinition, body: unknown, fieldValidation: 'Strict' | 'Warn' | 'Ignore' | undefined): { object: KubeObject; warnings: string[] };
   applyPatch(
@@ -37,6 +46,16 @@ export interface ResourceHandlerServices {
   toTable(definition: ResourceDefinition, objects: readonly KubeObject[], options: TableOptions): object;
   /** Admission for writes (mutating then validating); may change the object. */
   admit(operation: 'CREATE' | 'UPDATE' | 'DELETE', definition: ResourceDefinition, object: KubeObject | undefined, old: KubeObject | undefined, dryRun: boolean): Promise<void>;
+  /**
+   * Server-side apply of `config` over `live` (undefined: not there yet):
+   * the merged object with its managedFields, or a 409 listing conflicts.
+   */
+  applyConfiguration(
+    definition: ResourceDefinition,
+    live: KubeObject | undefined,
+    config: KubeObject,
+    options: { readonly manager: string; readonly force: boolean; readonly subresource: string },
+  ): KubeObject;
   /**
    * Reads a request body of one of the API's own kinds (DeleteOptions, Scale,
    * Binding, Eviction…, named by its schema definition) in whichever format
@@ -169,7 +188,7 @@ async function handleMainVerbs(
       const write = parseQuery(writeQuery, url.query);
       const { object, warnings } = services.decodeObject(definition, await services.readObject(definition, request), write.fieldValidation);
       await services.admit('CREATE', definition, object, undefined, write.dryRun);
-      const created = await store.create(namespace, object, { dryRun: write.dryRun });
+      const created = await store.create(namespace, object, { dryRun: write.dryRun, manager: managerOf(write, request) });
       return sendRendered(services, definition, response, 201, created, negotiated, undefined, warnings);
     }
     case 'update': {
@@ -182,16 +201,15 @@ async function handleMainVerbs(
           await services.admit(current === undefined ? 'CREATE' : 'UPDATE', definition, object, current, write.dryRun);
           return structuredClone(object);
         },
-        { dryRun: write.dryRun, subresource },
+        { dryRun: write.dryRun, subresource, manager: managerOf(write, request) },
       );
       return sendRendered(services, definition, response, result.created ? 201 : 200, result.object, negotiated, undefined, warnings);
     }
     case 'patch': {
       const write = parseQuery(writeQuery, url.query);
       const kind = patchType(request.headers['content-type']);
-      if (kind === 'apply') {
-        throw badRequest('server-side apply (application/apply-patch+yaml) is not supported yet; use client-side apply or a merge patch');
-      }
+      validatePatchOptions(write, kind === 'apply');
+      if (kind === 'apply') return handleApply(services, resource, info, write, request, response, namespace, subresource, negotiated);
       const body = await readBody(request);
       const warnings: string[] = [];
       const result = await store.update(
@@ -207,7 +225,7 @@ async function handleMainVerbs(
           await services.admit('UPDATE', definition, decoded.object, current, write.dryRun);
           return decoded.object;
         },
-        { dryRun: write.dryRun, subresource, allowCreate: false },
+        { dryRun: write.dryRun, subresource, allowCreate: false, manager: managerOf(write, request) },
       );
       return sendRendered(services, definition, response, 200, result.object, negotiated, undefined, warnings);
     }
@@ -238,6 +256,77 @@ async function handleMainVerbs(
       }, negotiated);
     }
   }
+}
+
+/**
+ * The manager of a write: the fieldManager parameter, else the User-Agent's
+ * product name (`kubectl/v1.32.0 (linux/amd64)…` → `kubectl`), as upstream.
+ */
+function managerOf(write: { readonly fieldManager?: string | undefined }, request: IncomingRequest): string {
+  if (write.fieldManager !== undefined && write.fieldManager !== '') return write.fieldManager;
+  const agent = request.headers['user-agent'];
+  return typeof agent === 'string' ? (agent.split('/')[0] ?? '') : '';
+}
+
+/** ValidatePatchOptions: force belongs to apply, and apply needs a fieldManager. */
+function validatePatchOptions(write: { readonly fieldManager?: string | undefined; readonly force?: boolean | undefined }, apply: boolean): void {
+  const errors: FieldError[] = [];
+  if (!apply && write.force !== undefined) errors.push({ type: 'FieldValueForbidden', field: 'force', detail: 'may not be specified for non-apply patch' });
+  if (apply && (write.fieldManager ?? '') === '') errors.push({ type: 'FieldValueRequired', field: 'fieldManager', detail: 'is required for apply patch' });
+  // eslint-disable-next-line no-control-regex
+  if (write.fieldManager !== undefined && /[\u0000-\u001f\u007f]/.test(write.fieldManager)) {
+    errors.push({ type: 'FieldValueInvalid', field: 'fieldManager', value: write.fieldManager, hasValue: true, detail: 'must only contain printable characters' });
+  }
+  if (errors.length > 0) throw invalid('PatchOptions', 'meta.k8s.io', '', errors);
+}
+
+/**
+ * PATCH with application/apply-patch+yaml: server-side apply. The body is
+ * the applier's whole intent (apiVersion, kind, name, the fields it
+ * manages); the object is created when it does not exist.
+ */
+async function handleApply(
+  services: ResourceHandlerServices,
+  resource: RegisteredResource,
+  info: ResourceRequestInfo,
+  write: ReturnType<typeof writeQuery.parse>,
+  request: IncomingRequest,
+  response: OutgoingResponse,
+  namespace: string,
+  subresource: string,
+  negotiated: Negotiated,
+): Promise<void> {
+  const { definition, store } = resource;
+  const expectedVersion = apiVersionOf(definition);
+  if (mediaType(request.headers['content-type']) !== APPLY_PATCH_MEDIA_TYPE) throw unsupportedMediaType(mediaType(request.headers['content-type']));
+  const body = await services.readObject(definition, request, 'yaml');
+  // readObject hands back the parsed body, for built-ins wrapped with its key structure (ParsedBody).
+  const raw = (typeof body === 'object' && body !== null && 'format' in body && 'value' in body ? (body as { value: unknown }).value : body) as Partial<KubeObject> | undefined;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw badRequest('the apply patch must be an object');
+  if (raw.apiVersion !== expectedVersion) {
+    throw badRequest(`Incorrect version specified in apply patch. Specified patch version: ${raw.apiVersion ?? ''}, expected: ${expectedVersion}`);
+  }
+  const { object: config, warnings } = services.decodeObject(definition, body, write.fieldValidation);
+  const name = config.metadata.name;
+  if (name !== undefined && name !== '' && name !== info.name) {
+    throw badRequest(`the name of the object (${name}) does not match the name on the URL (${info.name})`);
+  }
+  const manager = write.fieldManager!;
+  const result = await store.update(
+    namespace,
+    info.name,
+    async (current) => {
+      const applied = services.applyConfiguration(definition, current, structuredClone(config), { manager, force: write.force === true, subresource });
+      if (current === undefined) {
+        applied.metadata.name = info.name;
+        if (definition.scope === 'Namespaced') applied.metadata.namespace = namespace;
+      }
+      await services.admit(current === undefined ? 'CREATE' : 'UPDATE', definition, applied, current, write.dryRun);
+      return applied;
+    },
+    { dryRun: write.dryRun, subresource, allowCreate: subresource === '', manager, managedFieldsComputed: true },
+  );
+  return sendRendered(services, definition, response, result.created ? 201 : 200, result.object, negotiated, undefined, warnings);
 }
 
 async function deleteOptions(services: ResourceHandlerServices, request: IncomingRequest, query: URLSearchParams): Promise<DeleteRequest & { readonly cascadingRequested: boolean }> {
@@ -419,7 +508,7 @@ async function handleScale(
           await services.admit('UPDATE', definition, next, current, write.dryRun);
           return next;
         },
-        { dryRun: write.dryRun, subresource: 'scale' },
+        { dryRun: write.dryRun, subresource: 'scale', manager: managerOf(write, request) },
       );
       return sendObject(response, 200, toScale(result.object), negotiated);
     }

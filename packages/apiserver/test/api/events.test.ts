@@ -4,16 +4,10 @@
  * each with its own field selectors; and every Event expires a TTL after
  * its last write (kube-apiserver's --event-ttl, 1 h by default).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startTestApiServer, type TestApiServer } from '../support/api-server.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, useTestApiServer } from '../support/api-server.js';
 
-let t: TestApiServer;
-beforeAll(async () => {
-  t = await startTestApiServer('sqlite://:memory:', { eventTtlSeconds: 2 });
-});
-afterAll(async () => {
-  await t.close();
-});
+const server = useTestApiServer('sqlite://:memory:', { eventTtlSeconds: 2 });
 
 const CORE = '/api/v1/namespaces/default/events';
 const V1 = '/apis/events.k8s.io/v1/namespaces/default/events';
@@ -21,7 +15,7 @@ const regarding = { kind: 'Pod', namespace: 'default', name: 'web-0', uid: '6b7b
 
 describe('events in two API groups', () => {
   it('serves a core Event through events.k8s.io/v1 with its fields renamed, and back', async () => {
-    const created = await t.api('POST', CORE, {
+    const created = await server().api('POST', CORE, {
       metadata: { name: 'core-made' },
       involvedObject: regarding,
       reason: 'Pulled',
@@ -34,7 +28,7 @@ describe('events in two API groups', () => {
     });
     expect(created.status).toBe(201);
 
-    const asV1 = await t.api('GET', `${V1}/core-made`);
+    const asV1 = await server().api('GET', `${V1}/core-made`);
     expect(asV1.status).toBe(200);
     expect(asV1.body).toMatchObject({
       apiVersion: 'events.k8s.io/v1',
@@ -53,7 +47,7 @@ describe('events in two API groups', () => {
   });
 
   it('stores an events.k8s.io/v1 Event in core form, visible to core clients and selectors', async () => {
-    const created = await t.api('POST', V1, {
+    const created = await server().api('POST', V1, {
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',
       metadata: { name: 'v1-made' },
@@ -69,26 +63,26 @@ describe('events in two API groups', () => {
     expect(created.status).toBe(201);
     expect(created.body.apiVersion).toBe('events.k8s.io/v1');
 
-    const asCore = await t.api('GET', `${CORE}/v1-made`);
+    const asCore = await server().api('GET', `${CORE}/v1-made`);
     expect(asCore.body).toMatchObject({ apiVersion: 'v1', involvedObject: { name: 'web-1' }, message: 'Successfully assigned default/web-1 to node-a', reportingComponent: 'default-scheduler', action: 'Binding' });
 
-    const byCoreSelector = await t.api('GET', `${CORE}?fieldSelector=involvedObject.name%3Dweb-1`);
+    const byCoreSelector = await server().api('GET', `${CORE}?fieldSelector=involvedObject.name%3Dweb-1`);
     expect(byCoreSelector.body.items.map((item: { metadata: { name: string } }) => item.metadata.name)).toEqual(['v1-made']);
-    const byV1Selector = await t.api('GET', `${V1}?fieldSelector=regarding.name%3Dweb-0`);
+    const byV1Selector = await server().api('GET', `${V1}?fieldSelector=regarding.name%3Dweb-0`);
     expect(byV1Selector.body.items.map((item: { metadata: { name: string } }) => item.metadata.name)).toEqual(['core-made']);
-    const cached = await t.api('GET', `${V1}?fieldSelector=reportingController%3Ddefault-scheduler&resourceVersion=0`);
+    const cached = await server().api('GET', `${V1}?fieldSelector=reportingController%3Ddefault-scheduler&resourceVersion=0`);
     expect(cached.body.items.map((item: { metadata: { name: string } }) => item.metadata.name)).toEqual(['v1-made']);
 
     // One storage: both groups list the same two events.
-    expect((await t.api('GET', CORE)).body.items).toHaveLength(2);
-    expect((await t.api('GET', V1)).body.items).toHaveLength(2);
+    expect((await server().api('GET', CORE)).body.items).toHaveLength(2);
+    expect((await server().api('GET', V1)).body.items).toHaveLength(2);
   });
 
   it('watches through either group, converted', async () => {
-    const start = (await t.api('GET', V1)).body.metadata.resourceVersion as string;
+    const start = (await server().api('GET', V1)).body.metadata.resourceVersion as string;
     const abort = new AbortController();
-    const response = await fetch(`${t.url}${V1}?watch=1&resourceVersion=${start}`, { signal: abort.signal });
-    await t.api('POST', CORE, { metadata: { name: 'watched' }, involvedObject: regarding, reason: 'Killing', message: 'Stopping container' });
+    const response = await fetch(`${server().url}${V1}?watch=1&resourceVersion=${start}`, { signal: abort.signal });
+    await server().api('POST', CORE, { metadata: { name: 'watched' }, involvedObject: regarding, reason: 'Killing', message: 'Stopping container' });
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     let text = '';
     while (!text.includes('\n')) text += Buffer.from((await reader.read()).value!).toString('utf8');
@@ -101,18 +95,18 @@ describe('events in two API groups', () => {
 
 describe('event TTL', () => {
   it('expires an Event after the TTL (here 2 s; 1 h by default), renewed by each write', async () => {
-    const created = await t.api('POST', CORE, { metadata: { name: 'short-lived' }, involvedObject: regarding, reason: 'Tick', message: 'once' });
+    const created = await server().api('POST', CORE, { metadata: { name: 'short-lived' }, involvedObject: regarding, reason: 'Tick', message: 'once' });
     expect(created.status).toBe(201);
-    const leases = (await t.backend.get(`/registry/events/default/short-lived`)).kv?.lease ?? 0;
+    const leases = (await server().backend.get(`/registry/events/default/short-lived`)).kv?.lease ?? 0;
     expect(leases).toBeGreaterThan(0);
     const gone = await eventually(
-      () => t.api('GET', `${CORE}/short-lived`),
+      () => server().api('GET', `${CORE}/short-lived`),
       (response) => response.status === 404,
       8000,
     );
     expect(gone.status).toBe(404);
     // Other kinds never expire.
-    expect((await t.api('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'stays' } })).status).toBe(201);
-    expect((await t.backend.get('/registry/configmaps/default/stays')).kv?.lease ?? 0).toBe(0);
+    expect((await server().api('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'stays' } })).status).toBe(201);
+    expect((await server().backend.get('/registry/configmaps/default/stays')).kv?.lease ?? 0).toBe(0);
   }, 15_000);
 });

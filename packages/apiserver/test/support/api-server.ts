@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -91,4 +92,22 @@ export async function eventually<T>(read: () => Promise<T>, done: (value: T) => 
     value = await read();
   }
   return value;
+}
+
+/**
+ * A test server for the whole file: started before its tests, closed after.
+ * Returns a getter, since the server exists only once the hook has run.
+ */
+export function useTestApiServer(endpoint?: string, options: Parameters<typeof startTestApiServer>[1] = {}): () => TestApiServer {
+  let server: TestApiServer | undefined;
+  beforeAll(async () => {
+    server = await startTestApiServer(endpoint, options);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  return () => {
+    if (server === undefined) throw new Error('the test API server is not started yet: use it inside tests or hooks');
+    return server;
+  };
 }
