@@ -111,4 +111,51 @@ describe('@kubernetes/client-node against lk', () => {
       await server.close();
     }
   });
+
+  it('serves server-side apply to a controller-style reconcile loop: idempotent, owning only its fields, forcing them back', async () => {
+    const server = await createTestServer();
+    try {
+      const core = server.kubeConfig.makeApiClient(CoreV1Api);
+      const ssa = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
+      const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+      const desired: V1ConfigMap = {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'managed', namespace: 'default', labels: { 'app.kubernetes.io/managed-by': 'my-controller' } },
+        data: { replicas: '3' },
+      };
+      // What a controller's Reconcile does every time: apply its whole intent, forcing ownership.
+      const reconcile = (force = true): Promise<V1ConfigMap> =>
+        core.patchNamespacedConfigMap({ name: 'managed', namespace: 'default', body: desired, fieldManager: 'my-controller', force }, ssa);
+
+      const created = await reconcile();
+      expect(created.data).toEqual({ replicas: '3' });
+      const again = await reconcile();
+      expect(again.metadata?.resourceVersion).toBe(created.metadata?.resourceVersion);
+
+      // Someone else adds a key and changes one the controller owns.
+      await core.patchNamespacedConfigMap({ name: 'managed', namespace: 'default', body: { data: { note: 'hi', replicas: '5' } }, fieldManager: 'human' }, merge);
+      const restored = await reconcile();
+      expect(restored.data).toEqual({ note: 'hi', replicas: '3' });
+      const owners = Object.fromEntries((restored.metadata?.managedFields ?? []).map((entry) => [entry.manager, entry.fieldsV1]));
+      expect(owners).toEqual({
+        'my-controller': { 'f:data': { 'f:replicas': {} }, 'f:metadata': { 'f:labels': { 'f:app.kubernetes.io/managed-by': {} } } },
+        human: { 'f:data': { 'f:note': {} } },
+      });
+
+      // Without force, the same change is a 409 naming the field and its manager.
+      await core.patchNamespacedConfigMap({ name: 'managed', namespace: 'default', body: { data: { replicas: '7' } }, fieldManager: 'human' }, merge);
+      const refused = await reconcile(false).then(
+        () => undefined,
+        (error: unknown) => error as { code?: number; body?: string },
+      );
+      expect(refused?.code).toBe(409);
+      expect(JSON.parse(refused?.body ?? '{}')).toMatchObject({
+        reason: 'Conflict',
+        details: { causes: [{ reason: 'FieldManagerConflict', field: '.data.replicas', message: 'conflict with "human" using v1' }] },
+      });
+    } finally {
+      await server.close();
+    }
+  });
 });

@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { kubectl, kubectlOk } from '../support/kubectl.js';
 import { useTestApiServer } from '../support/api-server.js';
+import { createEstablishedCrd } from '../crd/helpers.js';
 
 const server = useTestApiServer();
 
@@ -211,6 +212,77 @@ describe('apply', () => {
     const object = (await server().api('GET', `${DEPLOYMENTS}/ssa-web`)).body;
     expect(object.status.replicas).toBe(1);
     expect(entries(object).find((entry) => entry.manager === 'controller')).toMatchObject({ operation: 'Apply', subresource: 'status', fieldsV1: { 'f:status': { 'f:replicas': {} } } });
+  });
+});
+
+describe('subresources and custom resources', () => {
+  it('records scale writes as a scale entry, which an applier then conflicts with', async () => {
+    const scaled = await server().api('PATCH', `${DEPLOYMENTS}/ssa-web/scale?fieldManager=autoscaler`, JSON.stringify({ spec: { replicas: 4 } }), {
+      'content-type': 'application/merge-patch+json',
+    });
+    expect(scaled.status).toBe(200);
+    const object = (await server().api('GET', `${DEPLOYMENTS}/ssa-web`)).body;
+    expect(entries(object).find((entry) => entry.manager === 'autoscaler')).toMatchObject({
+      operation: 'Update',
+      apiVersion: 'apps/v1',
+      subresource: 'scale',
+      fieldsV1: { 'f:spec': { 'f:replicas': {} } },
+    });
+    const apply = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'ssa-web' }, spec: { replicas: 2 } };
+    const conflict = await server().api('PATCH', `${DEPLOYMENTS}/ssa-web?fieldManager=team-web`, JSON.stringify(apply), APPLY);
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.message).toBe('Apply failed with 1 conflict: conflict with "autoscaler" with subresource "scale" using apps/v1: .spec.replicas');
+  });
+
+  it('merges custom resources by their structural schema: list-maps, sets and atomic lists', async () => {
+    await createEstablishedCrd(server(), {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'routes.ssa.lk.dev' },
+      spec: {
+        group: 'ssa.lk.dev',
+        scope: 'Namespaced',
+        names: { plural: 'routes', kind: 'Route' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: {
+              openAPIV3Schema: {
+                type: 'object',
+                properties: {
+                  spec: {
+                    type: 'object',
+                    properties: {
+                      backends: {
+                        type: 'array',
+                        'x-kubernetes-list-type': 'map',
+                        'x-kubernetes-list-map-keys': ['name'],
+                        items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, weight: { type: 'integer' } } },
+                      },
+                      hosts: { type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string' } },
+                      command: { type: 'array', items: { type: 'string' } },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        ],
+      },
+    });
+    const routes = '/apis/ssa.lk.dev/v1/namespaces/default/routes';
+    const route = (spec: object): string => JSON.stringify({ apiVersion: 'ssa.lk.dev/v1', kind: 'Route', metadata: { name: 'r' }, spec });
+    expect((await server().api('PATCH', `${routes}/r?fieldManager=a`, route({ backends: [{ name: 'blue', weight: 1 }], hosts: ['a.example'], command: ['run'] }), APPLY)).status).toBe(201);
+    const merged = await server().api('PATCH', `${routes}/r?fieldManager=b`, route({ backends: [{ name: 'green', weight: 9 }], hosts: ['b.example'] }), APPLY);
+    expect(merged.status).toBe(200);
+    expect(merged.body.spec).toEqual({ backends: [{ name: 'blue', weight: 1 }, { name: 'green', weight: 9 }], hosts: ['a.example', 'b.example'], command: ['run'] });
+    expect(entries(merged.body).find((entry) => entry.manager === 'a')!.fieldsV1).toEqual({
+      'f:spec': { 'f:backends': { 'k:{"name":"blue"}': { '.': {}, 'f:name': {}, 'f:weight': {} } }, 'f:command': {}, 'f:hosts': { 'v:"a.example"': {} } },
+    });
+    const conflict = await server().api('PATCH', `${routes}/r?fieldManager=b`, route({ command: ['stop'] }), APPLY);
+    expect(conflict.body.message).toBe('Apply failed with 1 conflict: conflict with "a": .spec.command');
   });
 });
 
