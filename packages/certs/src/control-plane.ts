@@ -41,6 +41,8 @@ export interface CertificateOptions {
   readonly caValidityDays?: number;
   /** The clock (tests move it). */
   readonly now?: () => Date;
+  /** Re-issue every leaf now, whatever its expiry (`lk certificate rotate`); CAs stay. */
+  readonly renewAll?: boolean;
 }
 
 export interface IssuedCertificate extends CertificateAndKey {
@@ -165,7 +167,7 @@ async function ensureLeaf(context: Context, ca: { readonly certificatePem: strin
     const notAfter = new Date(certificate.validTo);
     const caCertificate = new X509Certificate(ca.certificatePem);
     const current = certificate.checkIssued(caCertificate) && certificate.verify(caCertificate.publicKey);
-    if (current && notAfter.getTime() - context.now.getTime() > windowMs && coversNames(certificate, spec)) {
+    if (context.options.renewAll !== true && current && notAfter.getTime() - context.now.getTime() > windowMs && coversNames(certificate, spec)) {
       return { certificatePem, keyPem, certificatePath, keyPath, notAfter };
     }
     // Renewal keeps the key: whoever pinned it keeps working.

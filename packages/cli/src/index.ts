@@ -1,12 +1,14 @@
 import { ConfigurationError } from '@lk/core';
 import { UsageError } from './args.js';
+import { runCertificate } from './certificate-command.js';
 import { runServer } from './server-command.js';
 
 const USAGE = `Usage: lk <command> [flags]
 
 Commands:
-  server     run a Kubernetes control plane in this process
-  version    print lk's version and the Kubernetes version it serves
+  server       run a Kubernetes control plane in this process
+  certificate  rotate or check the control plane's certificates
+  version      print lk's version and the Kubernetes version it serves
 
 Run "lk <command> --help" for a command's flags.
 `;
@@ -18,6 +20,8 @@ export async function run(argv: readonly string[], out: NodeJS.WritableStream = 
     switch (command) {
       case 'server':
         return await runServer(rest, out);
+      case 'certificate':
+        return await runCertificate(rest, out);
       case 'version':
         out.write('lk 0.1.0 (Kubernetes v1.32 API)\n');
         return 0;
