@@ -44,7 +44,7 @@ describe('lk server', () => {
     const first = startLk(['--data-dir', dataDir, '--listen', '127.0.0.1:0', '--log-format', 'json', '--log-level', 'warn']);
     const banner = await first.ready;
     const kubeconfig = join(dataDir, 'kubeconfig.yaml');
-    expect(banner).toMatch(/lk control plane is running at http:\/\/127\.0\.0\.1:\d+/);
+    expect(banner).toMatch(/lk control plane is running at https:\/\/127\.0\.0\.1:\d+/);
     expect(banner).toContain(`kubectl --kubeconfig ${kubeconfig} get namespaces`);
 
     const get = spawnSync(kubectl(), ['--kubeconfig', kubeconfig, 'get', 'namespaces', '-o', 'name'], { encoding: 'utf8' });

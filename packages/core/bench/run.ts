@@ -192,7 +192,7 @@ async function main(): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'lk-bench-'));
     progress(`${store}: starting`);
     const started = performance.now();
-    const server = store === 'memory' ? await createTestServer() : await createServer({ dataDir: dir, listen: '127.0.0.1:0', writeKubeconfig: false });
+    const server = store === 'memory' ? await createTestServer() : await createServer({ dataDir: dir, listen: '127.0.0.1:0', writeKubeconfig: false, transport: 'http' });
     const ready = round(performance.now() - started);
     progress(`${store}: ${CREATES} sequential creates`);
     const creates = await sequentialCreates(server, CREATES);

@@ -7,7 +7,7 @@
 import { createServer, createTestServer } from '@lk/core';
 
 const target = process.argv[2] ?? 'memory';
-const server = target === 'memory' ? await createTestServer() : await createServer({ dataDir: target, listen: '127.0.0.1:0', writeKubeconfig: false });
+const server = target === 'memory' ? await createTestServer() : await createServer({ dataDir: target, listen: '127.0.0.1:0', writeKubeconfig: false, transport: 'http' });
 process.on('message', (message) => {
   if (message === 'rss') {
     globalThis.gc?.();

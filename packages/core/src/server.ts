@@ -1,10 +1,13 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import { createServer as createHttpServer, type Server } from 'node:http';
-import { isIP } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { createSecureServer, type Http2Session } from 'node:http2';
+import { isIP, type Server, type Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createApiServer, type ApiServer } from '@lk/apiserver';
+import { ensureCertificates } from '@lk/certs';
 import { ApiClient, garbageCollector, namespaceController } from '@lk/controllers';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { openBackend, redact, type Backend, type OpenBackendOptions } from '@lk/datastore-kine';
 import { pino, type Logger } from 'pino';
 import { z } from 'zod';
@@ -28,6 +31,16 @@ export interface CreateServerOptions {
   readonly writeKubeconfig?: string | false;
   /** pino logger; the default says nothing. */
   readonly logger?: Logger;
+  /**
+   * `https` (the default): TLS with HTTP/2 and HTTP/1.1, a serving
+   * certificate from lk's own CA (see @lk/certs) and a kubeconfig that
+   * trusts it. `http`: plain HTTP, which a host must ask for explicitly
+   * (createTestServer does); loopback only either way until requests are
+   * authenticated.
+   */
+  readonly transport?: 'https' | 'http';
+  /** Extra names and IP addresses the serving certificate answers to. */
+  readonly tlsSan?: readonly string[];
 }
 
 /** A running control plane. */
@@ -44,6 +57,11 @@ export interface LkServer {
   readonly backend: Backend;
   /** The API server itself, for hosts that wire more into it. */
   readonly apiServer: ApiServer;
+  /**
+   * `fetch` against this server with the admin's credentials and trust in
+   * its CA: `server.fetch('/api/v1/namespaces')`. Paths are relative to `url`.
+   */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
   /** Stops serving, closes watches and the datastore (if lk opened it). */
   close(): Promise<void>;
 }
@@ -57,10 +75,10 @@ function parseListen(listen: string): { host: string; port: number } {
   const host = listen.slice(0, index).replace(/^\[|\]$/g, '');
   const port = Number(listen.slice(index + 1));
   if (port > 65535) throw new ConfigurationError(`listen port ${port} is out of range (0-65535)`);
-  // Until TLS and authentication are in place, plain HTTP is served on loopback only.
+  // Until requests are authenticated, lk listens on loopback only, whatever the transport.
   const loopback = host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
   if (!loopback) {
-    throw new ConfigurationError(`listen address ${listen} is not on loopback: lk serves plain HTTP without authentication for now, so it only listens on 127.0.0.1, ::1 or localhost`);
+    throw new ConfigurationError(`listen address ${listen} is not on loopback: lk does not authenticate requests yet, so it only listens on 127.0.0.1, ::1 or localhost`);
   }
   return { host, port };
 }
@@ -82,11 +100,44 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
   let apiServer: ApiServer | undefined;
   try {
     apiServer = await createApiServer({ backend, logger: logger.child({ component: 'apiserver' }) });
-    const server = createHttpServer({ keepAlive: true, keepAliveTimeout: 65_000 }, apiServer.handle);
+    const transport = options.transport ?? 'https';
+    const tls =
+      transport === 'https'
+        ? await ensureCertificates({
+            dataDir,
+            serverNames: [...(isIP(host) === 0 ? [host] : []), ...(options.tlsSan ?? []).filter((name) => isIP(name) === 0)],
+            serverAddresses: [...(isIP(host) !== 0 ? [host] : []), ...(options.tlsSan ?? []).filter((name) => isIP(name) !== 0)],
+          })
+        : undefined;
+    if (tls !== undefined && (tls.created.length > 0 || tls.renewed.length > 0)) {
+      logger.info({ directory: tls.directory, created: tls.created, renewed: tls.renewed }, 'certificates written');
+    }
+    // Connections, so close() can end open watches at once.
+    const connections = new Set<Socket | Http2Session>();
+    const server: Server =
+      tls === undefined
+        ? createHttpServer({ keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, apiServer.handle)
+        : createSecureServer(
+            {
+              cert: tls.serving.certificatePem,
+              key: tls.serving.keyPem,
+              allowHTTP1: true,
+              // Client certificates are asked for now and verified by the authentication that follows.
+              requestCert: true,
+              rejectUnauthorized: false,
+              ca: [tls.clientCa.certificatePem],
+            },
+            apiServer.handle as unknown as Parameters<typeof createSecureServer>[1],
+          );
     httpServer = server;
-    // Watches are long requests: the per-request timeout is the watch's own.
-    server.requestTimeout = 0;
-    server.headersTimeout = 60_000;
+    server.on('connection', (socket: Socket) => {
+      connections.add(socket);
+      socket.once('close', () => connections.delete(socket));
+    });
+    server.on('session', (session: Http2Session) => {
+      connections.add(session);
+      session.once('close', () => connections.delete(session));
+    });
     await new Promise<void>((resolveListen, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -97,17 +148,27 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     const address = server.address();
     const boundPort = typeof address === 'object' && address !== null ? address.port : port;
     const urlHost = host.includes(':') ? `[${host}]` : host;
-    const url = `http://${urlHost}:${boundPort}`;
+    const url = `${transport}://${urlHost}:${boundPort}`;
     apiServer.setAdvertisedAddress(`${urlHost}:${boundPort}`);
 
     // The controllers a cluster needs for the API to behave (namespace deletion, cascading deletion
     // through ownerReferences), talking to the API like any client.
-    const controllerClient = new ApiClient({ server: url, userAgent: 'lk-controller-manager' });
+    const controllerFetch = tls === undefined ? undefined : fetchTrusting(tls.serverCa.certificatePem, tls.controllerManager);
+    const controllerClient = new ApiClient({ server: url, userAgent: 'lk-controller-manager', ...(controllerFetch !== undefined && { fetch: controllerFetch }) });
     const controllerLogger = logger.child({ component: 'controllers' });
     const controllers = [namespaceController(controllerClient, controllerLogger), garbageCollector(controllerClient, controllerLogger)];
     for (const controller of controllers) controller.start();
 
-    const kubeconfig = renderKubeconfig({ server: url, name: 'lk' });
+    const kubeconfig = renderKubeconfig({
+      server: url,
+      name: 'lk',
+      ...(tls !== undefined && {
+        certificateAuthorityData: tls.serverCa.certificatePem,
+        clientCertificateData: tls.admin.certificatePem,
+        clientKeyData: tls.admin.keyPem,
+      }),
+    });
+    const adminFetch = tls === undefined ? globalThis.fetch : fetchTrusting(tls.serverCa.certificatePem, tls.admin);
     const kubeconfigPath = options.writeKubeconfig === false ? undefined : resolve(options.writeKubeconfig ?? join(dataDir, 'kubeconfig.yaml'));
     if (kubeconfigPath !== undefined) {
       await mkdir(dirname(kubeconfigPath), { recursive: true });
@@ -127,6 +188,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       kubeconfigPath,
       backend,
       apiServer: readyServer,
+      fetch: (path, init) => adminFetch(new URL(path, url), init),
       close: () => {
         closing ??= (async () => {
           readyServer.health.markShuttingDown();
@@ -134,7 +196,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
           await new Promise<void>((resolveClose) => {
             server.close(() => resolveClose());
             // Open watches would keep the server open for up to an hour.
-            server.closeAllConnections();
+            for (const connection of connections) connection.destroy();
           });
           await readyServer.close();
           if (ownsBackend) await backend.close();
@@ -162,5 +224,14 @@ export async function createTestServer(options: Omit<CreateServerOptions, 'liste
     datastore: { compactIntervalMs: 0, ...options.datastore },
     listen: '127.0.0.1:0',
     writeKubeconfig: false,
+    // Tests talk to it from the same process; plain HTTP is asked for explicitly here.
+    transport: options.transport ?? 'http',
   });
+}
+
+/** A fetch that trusts `caPem` and presents a client certificate, as Node's global fetch cannot be told to. */
+function fetchTrusting(caPem: string, client: { readonly certificatePem: string; readonly keyPem: string }): typeof fetch {
+  const dispatcher = new Agent({ connect: { ca: caPem, cert: client.certificatePem, key: client.keyPem }, allowH2: true });
+  return ((input: Parameters<typeof fetch>[0], init?: RequestInit) =>
+    undiciFetch(input as Parameters<typeof undiciFetch>[0], { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher })) as unknown as typeof fetch;
 }

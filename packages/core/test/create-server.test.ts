@@ -12,7 +12,7 @@ describe('createServer', () => {
   it('serves the API, writes a private kubeconfig, and finds everything again after a restart', async () => {
     const dataDir = join(dir, 'restart');
     const first = await createServer({ dataDir, listen: '127.0.0.1:0' });
-    expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(first.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect(first.kubeconfigPath).toBe(join(dataDir, 'kubeconfig.yaml'));
     expect(statSync(first.kubeconfigPath!).mode & 0o777).toBe(0o600);
     const api = first.kubeConfig.makeApiClient(CoreV1Api);
@@ -32,7 +32,7 @@ describe('createServer', () => {
     }
   });
 
-  it('refuses a listen address off loopback while there is no TLS, saying why', async () => {
+  it('refuses a listen address off loopback while requests are not authenticated, saying why', async () => {
     await expect(createServer({ dataDir: join(dir, 'open'), listen: '0.0.0.0:6443' })).rejects.toThrow(ConfigurationError);
     await expect(createServer({ dataDir: join(dir, 'open'), listen: '0.0.0.0:6443' })).rejects.toThrow(/loopback/);
     await expect(createServer({ dataDir: join(dir, 'bad'), listen: 'nonsense' })).rejects.toThrow(/must be host:port/);

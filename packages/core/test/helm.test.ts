@@ -58,7 +58,7 @@ describe.skipIf(!haveHelm)('helm on lk', () => {
   }
 
   async function get(path: string): Promise<{ status: number; body: Record<string, any> }> {
-    const response = await fetch(server.url + path);
+    const response = await server.fetch(path);
     return { status: response.status, body: (await response.json()) as Record<string, any> };
   }
 
