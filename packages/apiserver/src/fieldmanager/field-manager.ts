@@ -13,7 +13,7 @@
  *   the fields its last-applied annotation declares, and keeps that
  *   annotation current, so switching between the two works.
  */
-import { compareTyped, fieldSetOf, FieldSet, formatPath, mergeTyped, removeItems, type FieldPath, type TypedContext } from '../apply/index.js';
+import { ApplyError, compareTyped, fieldSetOf, FieldSet, formatPath, mergeTyped, removeItems, type FieldPath, type TypedContext } from '../apply/index.js';
 import { ApiError, badRequest, type Status } from '../errors/status.js';
 import { goJsonMarshal } from '../patch/go-format.js';
 import { deepEqual } from '../registry/object-diff.js';
@@ -109,7 +109,8 @@ function managedOf(object: KubeObject | undefined): ManagedFields | undefined {
     const managed = decodeManagedFields(object?.metadata.managedFields);
     return managed.size === 0 ? undefined : managed;
   } catch (error) {
-    if (error instanceof ManagedFieldsError) return undefined;
+    // Upstream ignores managedFields it cannot decode and keeps the live object's.
+    if (error instanceof ManagedFieldsError || error instanceof ApplyError) return undefined;
     throw error;
   }
 }
@@ -153,6 +154,10 @@ export class FieldManager {
     try {
       result = this.applyOnce(managed, liveValue, config, request, request.force);
     } catch (error) {
+      if (error instanceof ApplyError) {
+        // A configuration the schema cannot hold (duplicate keys in a list-map, a key-less item): the applier's mistake.
+        throw badRequest(`failed to create typed patch object (${config.metadata.namespace ?? live?.metadata.namespace ?? ''}/${config.metadata.name ?? ''}; ${request.apiVersion}): ${error.message}`);
+      }
       if (!(error instanceof ConflictSignal)) throw error;
       // kubectl taking over from client-side apply: conflicts on fields its last-applied
       // annotation declares (and that still hold those values) are allowed.

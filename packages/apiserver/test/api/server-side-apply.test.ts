@@ -66,7 +66,11 @@ describe('managedFields on ordinary writes', () => {
     const { managedFields: _dropped, ...metadata } = current.metadata;
     const kept = await server().api('PUT', `${CM}/tracked?fieldManager=tester`, { ...current, metadata, data: { ...current.data, c: '4' } });
     expect(entries(kept.body).map((entry) => entry.manager).sort()).toEqual(['mytool', 'tester']);
-    const cleared = await server().api('PUT', `${CM}/tracked`, { ...kept.body, metadata: { ...kept.body.metadata, managedFields: [{}] } });
+    // managedFields the server cannot read are ignored for the live ones, as upstream does: no 500, nothing lost.
+    const garbled = await server().api('PUT', `${CM}/tracked`, { ...kept.body, metadata: { ...kept.body.metadata, managedFields: [{ manager: 'x', operation: 'Update', fieldsType: 'FieldsV1', fieldsV1: { 'zz:bad': {} } }] } });
+    expect(garbled.status).toBe(200);
+    expect(entries(garbled.body).map((entry) => entry.manager).sort()).toEqual(['mytool', 'tester']);
+    const cleared = await server().api('PUT', `${CM}/tracked`, { ...garbled.body, metadata: { ...garbled.body.metadata, managedFields: [{}] } });
     expect(cleared.body.metadata.managedFields).toBeUndefined();
     // An object nobody tracks stays untracked by updates (upstream starts at create or first apply).
     const later = await server().api('PUT', `${CM}/tracked?fieldManager=late`, { ...cleared.body, data: { z: '1' } });
@@ -202,6 +206,14 @@ describe('apply', () => {
     const dry = await server().api('PATCH', `${CM}/dry-apply?fieldManager=m&dryRun=All`, configMapApply('dry-apply', { a: '1' }), APPLY);
     expect(dry.status).toBe(201);
     expect((await server().api('GET', `${CM}/dry-apply`)).status).toBe(404);
+    const duplicate = await server().api(
+      'PATCH',
+      `${DEPLOYMENTS}/dup?fieldManager=m`,
+      JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'dup' }, spec: { template: { spec: { containers: [{ name: 'w', image: 'a' }, { name: 'w', image: 'b' }] } } } }),
+      APPLY,
+    );
+    expect(duplicate.status).toBe(400);
+    expect(duplicate.body.message).toContain('.spec.template.spec.containers: duplicate entries for key [name="w"]');
     const strict = await server().api('PATCH', `${CM}/x?fieldManager=m&fieldValidation=Strict`, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndatta: {}\n', APPLY);
     expect(strict.status).toBe(400);
     expect(strict.body.message).toContain('unknown field "datta"');
