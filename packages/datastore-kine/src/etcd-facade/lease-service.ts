@@ -1,9 +1,10 @@
-import { status, type ServerDuplexStream, type StatusObject, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { status, type ServerDuplexStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { isDatastoreError } from '../errors.js';
 import { MAX_LEASE_TTL_SECONDS } from '../keys.js';
 import type { FacadeContext } from './context.js';
 import { header, keyBytes, toInt, toLeaseId } from './convert.js';
-import { ETCD_MESSAGES, EtcdStatusError, toGrpcStatus, unimplemented } from './errors.js';
+import { ETCD_MESSAGES, EtcdStatusError, unimplemented } from './errors.js';
+import { DuplexSession } from './duplex-session.js';
 import { unary } from './handlers.js';
 import type {
   LeaseGrantRequest,
@@ -79,42 +80,19 @@ export function leaseService(context: FacadeContext): UntypedServiceImplementati
  * with its TTL, or TTL 0 when the lease is gone (etcd's answer, which
  * etcdctl prints as "expired or revoked").
  */
-class KeepAliveSession {
-  private requests: Promise<void> = Promise.resolve();
-  private closed = false;
+class KeepAliveSession extends DuplexSession<LeaseIdRequest, LeaseKeepAliveResponse> {
+  constructor(context: FacadeContext, call: ServerDuplexStream<LeaseIdRequest, LeaseKeepAliveResponse>) {
+    super(context, call, 'Lease.LeaseKeepAlive');
+  }
 
-  constructor(
-    private readonly context: FacadeContext,
-    private readonly call: ServerDuplexStream<LeaseIdRequest, LeaseKeepAliveResponse>,
-  ) {}
-
-  start(): void {
-    this.context.streams.add(this);
-    this.call.on('data', (request: LeaseIdRequest) => {
-      this.requests = this.requests.then(() => this.keepAlive(request)).catch((error: unknown) => this.fail(error));
-    });
+  override start(): void {
+    super.start();
     // As in etcd, the stream ends once the client stops sending and its last renewals are answered.
-    this.call.on('end', () => void this.requests.then(() => this.close()));
-    this.call.on('cancelled', () => this.close());
-    this.call.on('error', () => this.close());
-    this.call.on('close', () => this.close());
+    this.call.on('end', () => this.afterPendingRequests(() => this.close()));
   }
 
-  close(): void {
-    this.shutdown(undefined);
-  }
-
-  private fail(error: unknown): void {
-    this.shutdown(toGrpcStatus(error, this.context.logger, 'Lease.LeaseKeepAlive'));
-  }
-
-  private shutdown(failure: Pick<StatusObject, 'code' | 'details'> | undefined): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.context.streams.delete(this);
-    if (this.call.writableEnded || this.call.destroyed) return;
-    if (failure === undefined) this.call.end();
-    else this.call.emit('error', failure);
+  protected override handle(request: LeaseIdRequest): Promise<void> {
+    return this.keepAlive(request);
   }
 
   private async keepAlive(request: LeaseIdRequest): Promise<void> {

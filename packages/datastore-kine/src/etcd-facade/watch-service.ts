@@ -1,8 +1,9 @@
-import type { ServerDuplexStream, StatusObject, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Watch, WatchEvent } from '../backend.js';
 import { CompactedError } from '../errors.js';
 import type { FacadeContext } from './context.js';
 import { header, toInt, toProtoEvent } from './convert.js';
+import { DuplexSession } from './duplex-session.js';
 import { ETCD_MESSAGES, toGrpcStatus } from './errors.js';
 import { parseRange, rangeContains, watchPrefix, type KeyRange } from './key-range.js';
 import type { WatchCreateRequest, WatchRequest, WatchResponse } from './proto.js';
@@ -60,55 +61,30 @@ export function watchService(context: FacadeContext): UntypedServiceImplementati
  * when the request arrived. Idle watches learn how far they are from the
  * backend's progress batches.
  */
-class WatchSession {
+class WatchSession extends DuplexSession<WatchRequest, WatchResponse> {
   private readonly watches = new Map<number, ActiveWatch>();
   private nextId = 0;
-  private requests: Promise<void> = Promise.resolve();
   private readonly progressTargets: number[] = [];
   private readonly drainWaiters: (() => void)[] = [];
-  private closed = false;
 
-  constructor(
-    private readonly context: FacadeContext,
-    private readonly call: WatchStream,
-  ) {}
+  constructor(context: FacadeContext, call: WatchStream) {
+    super(context, call, 'Watch.Watch');
+  }
 
-  start(): void {
-    this.context.streams.add(this);
-    this.call.on('data', (request: WatchRequest) => {
-      this.requests = this.requests.then(() => this.handle(request)).catch((error: unknown) => this.fail(error));
-    });
+  override start(): void {
+    super.start();
     this.call.on('drain', () => this.releaseDrainWaiters());
     // As in etcd, a client that half-closes (sends no more requests) keeps its
     // watches: the session ends when the client cancels or the connection goes.
-    this.call.on('cancelled', () => this.close());
-    this.call.on('error', () => this.close());
-    this.call.on('close', () => this.close());
   }
 
-  /** Stops every watch and ends the stream (with OK: clients reconnect and resume). */
-  close(): void {
-    this.shutdown(undefined);
-  }
-
-  /** An error we did not expect: end the stream with it rather than leave the client waiting. */
-  private fail(error: unknown): void {
-    this.shutdown(toGrpcStatus(error, this.context.logger, 'Watch.Watch'));
-  }
-
-  private shutdown(failure: Pick<StatusObject, 'code' | 'details'> | undefined): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.context.streams.delete(this);
+  protected override onShutdown(): void {
     for (const watch of this.watches.values()) this.stop(watch);
     this.watches.clear();
     this.releaseDrainWaiters();
-    if (this.call.writableEnded || this.call.destroyed) return;
-    if (failure === undefined) this.call.end();
-    else this.call.emit('error', failure);
   }
 
-  private async handle(request: WatchRequest): Promise<void> {
+  protected override async handle(request: WatchRequest): Promise<void> {
     if (this.closed) return;
     switch (request.request_union) {
       case 'create_request':
