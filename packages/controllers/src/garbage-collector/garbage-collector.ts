@@ -14,7 +14,11 @@ const RECHECK_MS = 1000;
 const IGNORED = new Set(['/events', 'events.k8s.io/events']);
 
 export interface GarbageCollectorOptions {
-  /** How often served resources are looked up again, to follow CRDs coming and going. */
+  /**
+   * How often served resources are looked up again (default 30 s, as
+   * upstream's garbage collector resyncs). CRDs coming and going trigger a
+   * look-up at once through a watch on them.
+   */
   readonly rediscoverEveryMs?: number;
   readonly workers?: number;
 }
@@ -193,6 +197,9 @@ export class GarbageCollector {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private syncing: Promise<void> | undefined;
+  private readonly crds: Informer;
+  private discovering = false;
+  private rediscoverAgain = false;
 
   constructor(
     private readonly client: ApiClient,
@@ -205,23 +212,43 @@ export class GarbageCollector {
       workers: options.workers ?? 2,
       logger,
     });
+    this.crds = new Informer(client, { path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', logger, metadataOnly: true });
   }
 
   start(): void {
     this.controller.start();
-    const tick = (): void => {
-      this.syncing = this.syncInformers()
-        .catch((error: unknown) => this.logger.debug({ err: error }, 'garbage collector discovery failed; retrying'))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, this.options.rediscoverEveryMs ?? 5000).unref();
-        });
-    };
-    tick();
+    // A CRD's resources appear in discovery once it is established, so every change is a reason to look again.
+    this.crds.on(() => this.rediscoverSoon(100));
+    this.crds.start();
+    this.rediscoverSoon(0);
+  }
+
+  /** Runs discovery after `delayMs`, then every rediscoverEveryMs; a request during a run reruns it right after. */
+  private rediscoverSoon(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.discovering) {
+      this.rediscoverAgain = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.rediscover(), delayMs).unref();
+  }
+
+  private rediscover(): void {
+    this.discovering = true;
+    this.rediscoverAgain = false;
+    this.syncing = this.syncInformers()
+      .catch((error: unknown) => this.logger.debug({ err: error }, 'garbage collector discovery failed; retrying'))
+      .finally(() => {
+        this.discovering = false;
+        if (!this.stopped) this.timer = setTimeout(() => this.rediscover(), this.rediscoverAgain ? 100 : (this.options.rediscoverEveryMs ?? 30_000)).unref();
+      });
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    await this.crds.stop();
     await this.syncing;
     await Promise.all([...this.informers.values()].map(({ informer }) => informer.stop()));
     await this.controller.stop();
