@@ -1,4 +1,5 @@
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createServer as createHttpServer } from 'node:http';
 import { createSecureServer, type Http2Session } from 'node:http2';
 import { isIP, type Server, type Socket } from 'node:net';
@@ -218,15 +219,27 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
  * 127.0.0.1, no files. Many can run side by side in one process.
  */
 export async function createTestServer(options: Omit<CreateServerOptions, 'listen' | 'writeKubeconfig' | 'dataDir'> = {}): Promise<LkServer> {
-  return createServer({
+  const transport = options.transport ?? 'http';
+  // Over TLS the certificates need a home: a temporary one, gone with the server, never the caller's ./.lk.
+  const dataDir = transport === 'https' ? await mkdtemp(join(tmpdir(), 'lk-test-server-')) : undefined;
+  const server = await createServer({
     datastoreEndpoint: 'sqlite://:memory:',
     ...options,
     datastore: { compactIntervalMs: 0, ...options.datastore },
     listen: '127.0.0.1:0',
     writeKubeconfig: false,
     // Tests talk to it from the same process; plain HTTP is asked for explicitly here.
-    transport: options.transport ?? 'http',
+    transport,
+    ...(dataDir !== undefined && { dataDir }),
   });
+  if (dataDir === undefined) return server;
+  return {
+    ...server,
+    close: async () => {
+      await server.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** A fetch that trusts `caPem` and presents a client certificate, as Node's global fetch cannot be told to. */

@@ -5,13 +5,13 @@
  */
 import { connect } from 'node:http2';
 import { request } from 'node:https';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type LkServer } from '@lk/core';
+import { createServer, createTestServer, type LkServer } from '@lk/core';
 
 const dir = mkdtempSync(join(tmpdir(), 'lk-tls-'));
 let server: LkServer;
@@ -80,5 +80,23 @@ describe('TLS by default', () => {
       if (Date.now() > deadline) throw new Error('the namespace controller did not finish the namespace over TLS');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+  });
+});
+
+describe('createTestServer over TLS', () => {
+  it('keeps its certificates in a temporary directory, removed on close, and serves through its own CA', async () => {
+    const homes = (): string[] => readdirSync(tmpdir()).filter((name) => name.startsWith('lk-test-server-'));
+    const before = homes();
+    const test = await createTestServer({ transport: 'https' });
+    try {
+      expect(test.url).toMatch(/^https:/);
+      expect((await test.fetch('/api/v1/namespaces/default')).status).toBe(200);
+      const added = homes().filter((name) => !before.includes(name));
+      expect(added).toHaveLength(1);
+      expect(existsSync(join(tmpdir(), added[0]!, 'tls', 'server-ca.crt'))).toBe(true);
+    } finally {
+      await test.close();
+    }
+    expect(homes().filter((name) => !before.includes(name))).toEqual([]);
   });
 });
