@@ -12,6 +12,7 @@ import { ApiServer } from './server/api-server.js';
 import { validateObjectMeta } from './validation/object-meta.js';
 import { openApiRoute } from './openapi/route.js';
 import { KUBERNETES_VERSION } from './server/version.js';
+import { createAccessControl, type AuthenticationOptions, type AuthorizationOptions } from './auth/access-control.js';
 
 export interface CreateApiServerOptions {
   readonly backend: Backend;
@@ -25,6 +26,10 @@ export interface CreateApiServerOptions {
   readonly eventTtlSeconds?: number;
   /** Events each watch cache keeps for resuming watches (default 10,000). */
   readonly watchCacheCapacity?: number;
+  /** How requests are authenticated: client certificates, tokens, anonymous (see AuthenticationOptions). */
+  readonly authentication?: AuthenticationOptions;
+  /** How requests are authorized: RBAC by default. */
+  readonly authorization?: AuthorizationOptions;
 }
 
 /**
@@ -54,6 +59,7 @@ export async function createApiServer(options: CreateApiServerOptions): Promise<
     server.register({ ...info, strategy: strategyFor(info.group, info.kind, info.subresources.status === true, { serviceAllocator, eventTtlSeconds: options.eventTtlSeconds ?? 3600 }) });
   }
   await server.startCaches();
+  server.useAccessControl(await createAccessControl(server, options.authentication ?? {}, options.authorization ?? {}));
   await bootstrapCluster(server, serviceAllocator, logger);
   // CRDs already in the datastore are served before the server is handed out (and reports ready).
   await crds.start();

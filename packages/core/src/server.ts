@@ -5,15 +5,15 @@ import { createSecureServer, type Http2Session } from 'node:http2';
 import { isIP, type Server, type Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { createApiServer, type ApiServer } from '@lk/apiserver';
+import { createApiServer, type ApiServer, type AuthenticationOptions, type AuthorizationOptions } from '@lk/apiserver';
 import { ensureCertificates } from '@lk/certs';
 import { ApiClient, garbageCollector, namespaceController } from '@lk/controllers';
-import { Agent, fetch as undiciFetch } from 'undici';
 import { openBackend, redact, type Backend, type OpenBackendOptions } from '@lk/datastore-kine';
 import { pino, type Logger } from 'pino';
 import { z } from 'zod';
 import { ConfigurationError } from './errors.js';
 import { renderKubeconfig } from './kubeconfig.js';
+import { InProcessCredentials, type Credentials } from './credentials.js';
 
 export interface CreateServerOptions {
   /** Where lk keeps its state: the SQLite database and the kubeconfig. Default `./.lk`. */
@@ -36,12 +36,19 @@ export interface CreateServerOptions {
    * `https` (the default): TLS with HTTP/2 and HTTP/1.1, a serving
    * certificate from lk's own CA (see @lk/certs) and a kubeconfig that
    * trusts it. `http`: plain HTTP, which a host must ask for explicitly
-   * (createTestServer does); loopback only either way until requests are
-   * authenticated.
+   * (createTestServer does), and on loopback only.
    */
   readonly transport?: 'https' | 'http';
   /** Extra names and IP addresses the serving certificate answers to. */
   readonly tlsSan?: readonly string[];
+  /**
+   * How requests are authenticated beyond lk's own means (client
+   * certificates from its CA, service-account and bootstrap tokens):
+   * static tokens, the host's authenticators, anonymous requests.
+   */
+  readonly authentication?: Omit<AuthenticationOptions, 'clientCaPem'>;
+  /** How requests are authorized: RBAC (with the Node authorizer) by default; the host's authorizers go first. */
+  readonly authorization?: AuthorizationOptions;
 }
 
 /** A running control plane. */
@@ -69,17 +76,17 @@ export interface LkServer {
 
 const listenAddress = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:6443');
 
-function parseListen(listen: string): { host: string; port: number } {
+function parseListen(listen: string, transport: 'https' | 'http'): { host: string; port: number } {
   const parsed = listenAddress.safeParse(listen);
   if (!parsed.success) throw new ConfigurationError(`listen address ${JSON.stringify(listen)} ${parsed.error.issues[0]!.message}`);
   const index = listen.lastIndexOf(':');
   const host = listen.slice(0, index).replace(/^\[|\]$/g, '');
   const port = Number(listen.slice(index + 1));
   if (port > 65535) throw new ConfigurationError(`listen port ${port} is out of range (0-65535)`);
-  // Until requests are authenticated, lk listens on loopback only, whatever the transport.
+  // Credentials must not cross a network in clear text: plain HTTP stays on this machine.
   const loopback = host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
-  if (!loopback) {
-    throw new ConfigurationError(`listen address ${listen} is not on loopback: lk does not authenticate requests yet, so it only listens on 127.0.0.1, ::1 or localhost`);
+  if (transport === 'http' && !loopback) {
+    throw new ConfigurationError(`listen address ${listen} is not on loopback: plain HTTP is only served on 127.0.0.1, ::1 or localhost; use transport 'https' (the default) to listen on a network`);
   }
   return { host, port };
 }
@@ -91,28 +98,40 @@ function parseListen(listen: string): { host: string; port: number } {
 export async function createServer(options: CreateServerOptions = {}): Promise<LkServer> {
   const logger = options.logger ?? pino({ level: 'silent' });
   const dataDir = resolve(options.dataDir ?? '.lk');
-  const { host, port } = parseListen(options.listen ?? '127.0.0.1:6443');
+  const transport = options.transport ?? 'https';
+  const { host, port } = parseListen(options.listen ?? '127.0.0.1:6443', transport);
   const endpoint = options.datastoreEndpoint ?? `sqlite://${join(dataDir, 'db', 'state.db')}`;
   const ownsBackend = typeof endpoint === 'string';
   const started = performance.now();
+
+  const tls =
+    transport === 'https'
+      ? await ensureCertificates({
+          dataDir,
+          serverNames: [...(isIP(host) === 0 ? [host] : []), ...(options.tlsSan ?? []).filter((name) => isIP(name) === 0)],
+          serverAddresses: [...(isIP(host) !== 0 ? [host] : []), ...(options.tlsSan ?? []).filter((name) => isIP(name) !== 0)],
+        })
+      : undefined;
+  if (tls !== undefined && (tls.created.length > 0 || tls.renewed.length > 0)) {
+    logger.info({ directory: tls.directory, created: tls.created, renewed: tls.renewed }, 'certificates written');
+  }
+  // How lk's own clients (the admin's kubeconfig, the in-process controllers) prove who they are.
+  const credentials: Credentials = new InProcessCredentials(tls);
 
   const backend = await openBackend(endpoint, { ...options.datastore, logger: logger.child({ component: 'datastore' }) });
   let httpServer: Server | undefined;
   let apiServer: ApiServer | undefined;
   try {
-    apiServer = await createApiServer({ backend, logger: logger.child({ component: 'apiserver' }) });
-    const transport = options.transport ?? 'https';
-    const tls =
-      transport === 'https'
-        ? await ensureCertificates({
-            dataDir,
-            serverNames: [...(isIP(host) === 0 ? [host] : []), ...(options.tlsSan ?? []).filter((name) => isIP(name) === 0)],
-            serverAddresses: [...(isIP(host) !== 0 ? [host] : []), ...(options.tlsSan ?? []).filter((name) => isIP(name) !== 0)],
-          })
-        : undefined;
-    if (tls !== undefined && (tls.created.length > 0 || tls.renewed.length > 0)) {
-      logger.info({ directory: tls.directory, created: tls.created, renewed: tls.renewed }, 'certificates written');
-    }
+    apiServer = await createApiServer({
+      backend,
+      logger: logger.child({ component: 'apiserver' }),
+      authentication: {
+        ...options.authentication,
+        ...(tls !== undefined && { clientCaPem: tls.clientCa.certificatePem }),
+        tokenAuthenticators: [credentials.tokenAuthenticator, ...(options.authentication?.tokenAuthenticators ?? [])],
+      },
+      authorization: options.authorization,
+    });
     // Connections, so close() can end open watches at once.
     const connections = new Set<Socket | Http2Session>();
     const server: Server =
@@ -123,7 +142,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
               cert: tls.serving.certificatePem,
               key: tls.serving.keyPem,
               allowHTTP1: true,
-              // Client certificates are asked for now and verified by the authentication that follows.
+              // Client certificates are asked for, and judged by the API server's x509 authenticator:
+              // an untrusted one is a 401 with a Status, as upstream, not a failed handshake.
               requestCert: true,
               rejectUnauthorized: false,
               ca: [tls.clientCa.certificatePem],
@@ -153,23 +173,22 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     apiServer.setAdvertisedAddress(`${urlHost}:${boundPort}`);
 
     // The controllers a cluster needs for the API to behave (namespace deletion, cascading deletion
-    // through ownerReferences), talking to the API like any client.
-    const controllerFetch = tls === undefined ? undefined : fetchTrusting(tls.serverCa.certificatePem, tls.controllerManager);
-    const controllerClient = new ApiClient({ server: url, userAgent: 'lk-controller-manager', ...(controllerFetch !== undefined && { fetch: controllerFetch }) });
+    // through ownerReferences), talking to the API like any client, each as its own service account
+    // (kube-controller-manager's --use-service-account-credentials), which RBAC's bootstrap policy grants.
+    const controllerClient = async (name: string): Promise<ApiClient> => {
+      const { fetch, token } = await credentials.forUser(controllerIdentity(name));
+      return new ApiClient({ server: url, userAgent: `lk-controller-manager/${name}`, ...(fetch !== undefined && { fetch }), ...(token !== undefined && { token }) });
+    };
     const controllerLogger = logger.child({ component: 'controllers' });
-    const controllers = [namespaceController(controllerClient, controllerLogger), garbageCollector(controllerClient, controllerLogger)];
+    const controllers = [
+      namespaceController(await controllerClient('namespace-controller'), controllerLogger),
+      garbageCollector(await controllerClient('generic-garbage-collector'), controllerLogger),
+    ];
     for (const controller of controllers) controller.start();
 
-    const kubeconfig = renderKubeconfig({
-      server: url,
-      name: 'lk',
-      ...(tls !== undefined && {
-        certificateAuthorityData: tls.serverCa.certificatePem,
-        clientCertificateData: tls.admin.certificatePem,
-        clientKeyData: tls.admin.keyPem,
-      }),
-    });
-    const adminFetch = tls === undefined ? globalThis.fetch : fetchTrusting(tls.serverCa.certificatePem, tls.admin);
+    const admin = await credentials.admin();
+    const kubeconfig = renderKubeconfig({ server: url, name: 'lk', ...admin.kubeconfig });
+    const adminFetch = admin.fetch ?? globalThis.fetch;
     const kubeconfigPath = options.writeKubeconfig === false ? undefined : resolve(options.writeKubeconfig ?? join(dataDir, 'kubeconfig.yaml'));
     if (kubeconfigPath !== undefined) {
       await mkdir(dirname(kubeconfigPath), { recursive: true });
@@ -189,7 +208,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       kubeconfigPath,
       backend,
       apiServer: readyServer,
-      fetch: (path, init) => adminFetch(new URL(path, url), init),
+      fetch: (path, init) => adminFetch(new URL(path, url), withHeaders(init, admin.headers)),
       close: () => {
         closing ??= (async () => {
           readyServer.health.markShuttingDown();
@@ -242,9 +261,12 @@ export async function createTestServer(options: Omit<CreateServerOptions, 'liste
   };
 }
 
-/** A fetch that trusts `caPem` and presents a client certificate, as Node's global fetch cannot be told to. */
-function fetchTrusting(caPem: string, client: { readonly certificatePem: string; readonly keyPem: string }): typeof fetch {
-  const dispatcher = new Agent({ connect: { ca: caPem, cert: client.certificatePem, key: client.keyPem }, allowH2: true });
-  return ((input: Parameters<typeof fetch>[0], init?: RequestInit) =>
-    undiciFetch(input as Parameters<typeof undiciFetch>[0], { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher })) as unknown as typeof fetch;
+/** The user an in-process controller acts as: its service account in kube-system, as upstream's controller manager. */
+function controllerIdentity(name: string): { name: string; groups: string[] } {
+  return { name: `system:serviceaccount:kube-system:${name}`, groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system'] };
+}
+
+function withHeaders(init: RequestInit | undefined, headers: Readonly<Record<string, string>>): RequestInit {
+  if (Object.keys(headers).length === 0) return init ?? {};
+  return { ...init, headers: { ...headers, ...Object.fromEntries(new Headers(init?.headers).entries()) } };
 }

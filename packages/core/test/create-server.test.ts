@@ -32,9 +32,9 @@ describe('createServer', () => {
     }
   });
 
-  it('refuses a listen address off loopback while requests are not authenticated, saying why', async () => {
-    await expect(createServer({ dataDir: join(dir, 'open'), listen: '0.0.0.0:6443' })).rejects.toThrow(ConfigurationError);
-    await expect(createServer({ dataDir: join(dir, 'open'), listen: '0.0.0.0:6443' })).rejects.toThrow(/loopback/);
+  it('serves plain HTTP on loopback only, saying why, and refuses malformed addresses', async () => {
+    await expect(createServer({ dataDir: join(dir, 'open'), listen: '0.0.0.0:6443', transport: 'http' })).rejects.toThrow(ConfigurationError);
+    await expect(createServer({ dataDir: join(dir, 'open'), listen: '0.0.0.0:6443', transport: 'http' })).rejects.toThrow(/loopback/);
     await expect(createServer({ dataDir: join(dir, 'bad'), listen: 'nonsense' })).rejects.toThrow(/must be host:port/);
   });
 

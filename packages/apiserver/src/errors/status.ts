@@ -83,7 +83,8 @@ function failure(code: number, reason: StatusReason, message: string, details?: 
 }
 
 function resourceDetails(resource: QualifiedResource, name: string): StatusDetails {
-  const details: StatusDetails = { name, kind: resource.resource };
+  // Go leaves an empty name out of the JSON (omitempty).
+  const details: StatusDetails = name === '' ? { kind: resource.resource } : { name, kind: resource.resource };
   if (resource.group !== '') details.group = resource.group;
   return details;
 }

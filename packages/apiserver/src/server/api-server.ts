@@ -19,6 +19,11 @@ import { apiServerMetrics, MetricsRegistry } from './metrics.js';
 import { handleResourceRequest, type ResourceHandlerServices } from './resource-handler.js';
 import { sendError, sendObject, sendText, type OutgoingResponse } from './responses.js';
 import { versionInfo } from './version.js';
+import type { RequestAuthenticator } from '../auth/authentication/request-authenticator.js';
+import { forbiddenError } from '../auth/authorization/authorizer-chain.js';
+import { answerReview, isReviewResource, REVIEW_KINDS } from '../auth/reviews/access-reviews.js';
+import { ANONYMOUS_USER, ALL_UNAUTHENTICATED, type AuthorizationAttributes, type Authorizer, type UserInfo } from '../auth/types.js';
+import { unauthorized } from '../errors/status.js';
 
 export interface ApiServerOptions {
   readonly backend: Backend;
@@ -33,6 +38,12 @@ export interface ApiServerOptions {
   readonly routes?: readonly NonResourceRoute[];
   /** Events each resource's watch cache keeps for resuming watches (10,000 by default); older resourceVersions get 410 Gone. */
   readonly watchCacheCapacity?: number;
+}
+
+/** Who may do what: the authentication and authorization steps of the request flow. */
+export interface AccessControl {
+  readonly authenticator: RequestAuthenticator;
+  readonly authorizer: Authorizer;
 }
 
 export type NonResourceRoute = (
@@ -63,6 +74,7 @@ export class ApiServer {
   private readonly lkVersion: string;
   private readonly routes: NonResourceRoute[];
   private advertised = '127.0.0.1:6443';
+  private access: AccessControl | undefined;
   private closed = false;
   private readonly closeListeners: (() => void | Promise<void>)[] = [];
 
@@ -92,6 +104,19 @@ export class ApiServer {
   /** Serves more non-resource paths (OpenAPI documents, …), tried in the order added. */
   addRoute(route: NonResourceRoute): void {
     this.routes.push(route);
+  }
+
+  /**
+   * Authenticates and authorizes every request from now on. An ApiServer
+   * without it serves everyone as system:anonymous with no checks;
+   * createApiServer always sets it.
+   */
+  useAccessControl(access: AccessControl): void {
+    this.access = access;
+  }
+
+  get accessControl(): AccessControl | undefined {
+    return this.access;
   }
 
   /** Where clients reach this server (host:port), for discovery's serverAddressByClientCIDRs. */
@@ -208,19 +233,45 @@ export class ApiServer {
   private async route(request: IncomingRequest, response: OutgoingResponse, noteInfo: (info: RequestInfo) => void): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://lk.invalid');
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+    const user = await this.authenticate(request);
     const info = parseRequestInfo(request.method ?? 'GET', path, url.searchParams);
     noteInfo(info);
-    this.logger.trace({ method: request.method, path, verb: info.verb }, 'request');
+    this.logger.trace({ method: request.method, path, verb: info.verb, user: user.name }, 'request');
+    await this.authorize(user, info);
 
     if (info.isResourceRequest) {
       const resource = this.registry.find(info.apiGroup, info.apiVersion, info.resource);
       if (resource === undefined) throw notFound({ group: info.apiGroup, resource: info.resource }, info.name);
-      await handleResourceRequest(this.services, resource, info, { query: url.searchParams }, request, response);
+      const review = `${info.apiGroup}/${info.resource}`;
+      if (info.verb === 'create' && info.subresource === '' && isReviewResource(review) && this.access !== undefined) {
+        const body = await this.services.readBodyAs(REVIEW_KINDS[review].schema, request);
+        const answer = await answerReview(review, body, { ...this.access, user, namespace: info.namespace, now: () => new Date() });
+        sendObject(response, 201, answer, negotiate(request.headers.accept, { renderings: [] }));
+        return;
+      }
+      await handleResourceRequest(this.services, resource, info, { query: url.searchParams, user }, request, response);
       return;
     }
     if (await this.routeNonResource(path, url.searchParams, request, response)) return;
     for (const route of this.routes) if (await route(path, url.searchParams, request, response)) return;
     sendText(response, 404, '404 page not found\n');
+  }
+
+  private async authenticate(request: IncomingRequest): Promise<UserInfo> {
+    if (this.access === undefined) return { name: ANONYMOUS_USER, groups: [ALL_UNAUTHENTICATED] };
+    const outcome = await this.access.authenticator.authenticate(request);
+    if ('user' in outcome) return outcome.user;
+    this.logger.debug({ method: request.method, url: request.url, reasons: outcome.refused }, 'request not authenticated');
+    throw unauthorized();
+  }
+
+  private async authorize(user: UserInfo, info: RequestInfo): Promise<void> {
+    if (this.access === undefined) return;
+    const attributes: AuthorizationAttributes = info.isResourceRequest
+      ? { user, verb: info.verb, isResourceRequest: true, path: info.path, namespace: info.namespace, apiGroup: info.apiGroup, apiVersion: info.apiVersion, resource: info.resource, subresource: info.subresource, name: info.name }
+      : { user, verb: info.verb, isResourceRequest: false, path: info.path, namespace: '', apiGroup: '', apiVersion: '', resource: '', subresource: '', name: '' };
+    const result = await this.access.authorizer.authorize(attributes);
+    if (result.decision !== 'allow') throw forbiddenError(attributes, result.reason);
   }
 
   private async routeNonResource(path: string, query: URLSearchParams, request: IncomingRequest, response: OutgoingResponse): Promise<boolean> {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { UserInfo } from '../auth/types.js';
 import { badRequest, invalid, methodNotAllowed, notFound, successStatus, unsupportedMediaType, type FieldError, type Status } from '../errors/status.js';
 import { bodyFormat, mediaType, parseBody, patchType, readBody, type BodyFormat, type IncomingRequest } from '../request/body.js';
 import { APPLY_PATCH_MEDIA_TYPE } from '../patch/media-types.js';
@@ -80,7 +81,8 @@ export interface TableOptions {
   readonly omitColumns?: boolean;
 }
 
-type RequestUrl = { readonly query: URLSearchParams };
+/** The request beyond its path: the query and who sent it. */
+type RequestUrl = { readonly query: URLSearchParams; readonly user?: UserInfo };
 
 const DELETE_OPTIONS_SCHEMA = 'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions';
 

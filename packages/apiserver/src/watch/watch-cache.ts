@@ -71,6 +71,8 @@ interface CacheWatcher {
  */
 export class WatchCache {
   private readonly objects = new Map<string, KubeObject>();
+  /** Counts changes to `objects`, so derived indexes (RBAC's) know when to rebuild. */
+  private changeCount = 0;
   private readonly ring: CacheEvent[] = [];
   private ringStart = 0;
   /** Every event up to this revision has been applied. */
@@ -105,6 +107,11 @@ export class WatchCache {
     return this.current;
   }
 
+  /** A number that changes whenever the cached objects do (not on progress notifications, as `revision` does). */
+  get changes(): number {
+    return this.changeCount;
+  }
+
   private async initialize(): Promise<void> {
     await this.relist();
     const interval = this.options.bookmarkIntervalMs ?? 15_000;
@@ -126,6 +133,7 @@ export class WatchCache {
     }
     this.objects.clear();
     for (const [key, object] of objects) this.objects.set(key, object);
+    this.changeCount++;
     this.ring.length = 0;
     this.ringStart = 0;
     this.current = revision;
@@ -186,6 +194,7 @@ export class WatchCache {
       event = previous === undefined || type === 'create' ? { type: 'ADDED', key, object, revision } : { type: 'MODIFIED', key, object, previous, revision };
     }
     this.current = revision;
+    this.changeCount++;
     this.record(event);
     for (const watcher of this.watchers) this.deliver(watcher, event);
   }

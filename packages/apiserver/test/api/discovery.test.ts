@@ -5,7 +5,7 @@
  * (Table with upstream's columns, PartialObjectMetadata).
  */
 import { describe, expect, it } from 'vitest';
-import { useTestApiServer } from '../support/api-server.js';
+import { ADMIN_HEADERS, useTestApiServer } from '../support/api-server.js';
 
 const server = useTestApiServer();
 
@@ -94,17 +94,17 @@ describe('OpenAPI', () => {
 
 describe('health and metrics', () => {
   it.each(['/healthz', '/livez', '/readyz'])('%s answers ok, and lists its checks when verbose', async (path) => {
-    const response = await fetch(server().url + path);
+    const response = await fetch(server().url + path, { headers: ADMIN_HEADERS });
     expect(response.status).toBe(200);
     expect(await response.text()).toBe('ok');
-    const verbose = await (await fetch(`${server().url}${path}?verbose`)).text();
+    const verbose = await (await fetch(`${server().url}${path}?verbose`, { headers: ADMIN_HEADERS })).text();
     expect(verbose).toMatch(/^\[\+\]ping ok$/m);
     expect(verbose).toMatch(/^(healthz|livez|readyz) check passed\n$/m);
   });
 
   it('/metrics exposes request counts in the Prometheus text format', async () => {
     await server().api('GET', '/api/v1/namespaces/default/configmaps');
-    const text = await (await fetch(`${server().url}/metrics`)).text();
+    const text = await (await fetch(`${server().url}/metrics`, { headers: ADMIN_HEADERS })).text();
     expect(text).toContain('# TYPE apiserver_request_total counter');
     expect(text).toMatch(/apiserver_request_total\{[^}]*resource="configmaps"[^}]*verb="LIST"[^}]*\} \d+/);
   });
@@ -128,7 +128,7 @@ describe('renderings', () => {
   });
 
   it('answers YAML when asked, and 406 for what it cannot render', async () => {
-    const yaml = await fetch(`${server().url}/api/v1/namespaces/default`, { headers: { accept: 'application/yaml' } });
+    const yaml = await fetch(`${server().url}/api/v1/namespaces/default`, { headers: { accept: 'application/yaml', ...ADMIN_HEADERS } });
     expect(yaml.headers.get('content-type')).toBe('application/yaml');
     expect(await yaml.text()).toMatch(/^apiVersion: v1\nkind: Namespace\n/);
     const refused = await server().api('GET', '/api/v1/namespaces/default', undefined, { accept: 'text/html' });

@@ -5,7 +5,7 @@
  * its last write (kube-apiserver's --event-ttl, 1 h by default).
  */
 import { describe, expect, it } from 'vitest';
-import { eventually, useTestApiServer } from '../support/api-server.js';
+import { ADMIN_HEADERS, eventually, useTestApiServer } from '../support/api-server.js';
 
 const server = useTestApiServer('sqlite://:memory:', { eventTtlSeconds: 2 });
 
@@ -81,7 +81,7 @@ describe('events in two API groups', () => {
   it('watches through either group, converted', async () => {
     const start = (await server().api('GET', V1)).body.metadata.resourceVersion as string;
     const abort = new AbortController();
-    const response = await fetch(`${server().url}${V1}?watch=1&resourceVersion=${start}`, { signal: abort.signal });
+    const response = await fetch(`${server().url}${V1}?watch=1&resourceVersion=${start}`, { signal: abort.signal, headers: ADMIN_HEADERS });
     await server().api('POST', CORE, { metadata: { name: 'watched' }, involvedObject: regarding, reason: 'Killing', message: 'Stopping container' });
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     let text = '';

@@ -5,7 +5,7 @@
  * sendInitialEvents, and 410 Gone once history is compacted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApiServer, type TestApiServer } from '../support/api-server.js';
+import { ADMIN_HEADERS, startTestApiServer, type TestApiServer } from '../support/api-server.js';
 
 let t: TestApiServer;
 const NS = '/api/v1/namespaces/lists';
@@ -37,7 +37,7 @@ interface WatchEvent {
 /** Opens a watch and collects events until `count` arrived (or the time is up), then closes it. */
 async function watch(path: string, count: number, timeoutMs = 3000, during?: () => Promise<void>): Promise<{ status: number; events: WatchEvent[] }> {
   const abort = new AbortController();
-  const response = await fetch(t.url + path, { signal: abort.signal });
+  const response = await fetch(t.url + path, { signal: abort.signal, headers: ADMIN_HEADERS });
   const events: WatchEvent[] = [];
   if (response.status !== 200 || response.body === null) return { status: response.status, events: [(await response.json()) as WatchEvent] };
   const timer = setTimeout(() => abort.abort(), timeoutMs);
@@ -193,7 +193,7 @@ describe('watch', () => {
       const old = (await small.api('GET', path)).body.metadata.resourceVersion as string;
       for (let i = 0; i < 8; i++) expect((await small.api('POST', path, { metadata: { name: `churn-${i}` } })).status).toBe(201);
       const abort = new AbortController();
-      const response = await fetch(`${small.url}${path}?watch=1&resourceVersion=${old}`, { signal: abort.signal });
+      const response = await fetch(`${small.url}${path}?watch=1&resourceVersion=${old}`, { signal: abort.signal, headers: ADMIN_HEADERS });
       expect(response.status).toBe(200);
       const first = JSON.parse((await response.text()).split('\n')[0]!) as WatchEvent;
       expect(first).toMatchObject({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired' } });

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ADMIN_HEADERS } from '../support/api-server.js';
 import { kubectlOk } from '../support/kubectl.js';
 import { conditionOf, createEstablishedCrd, CRD_PATH, eventually, startCrdTestServer, widgetCrd, type CrdTestServer } from './helpers.js';
 
@@ -47,7 +48,7 @@ describe('CRD versions', () => {
 
     // A watch on v2 sees v2 objects, whatever version wrote them.
     const controller = new AbortController();
-    const watch = await fetch(`${t.url}/apis/example.com/v2/namespaces/default/widgets?watch=1&resourceVersion=${created.body.metadata.resourceVersion}`, { signal: controller.signal });
+    const watch = await fetch(`${t.url}/apis/example.com/v2/namespaces/default/widgets?watch=1&resourceVersion=${created.body.metadata.resourceVersion}`, { signal: controller.signal, headers: ADMIN_HEADERS });
     const reader = watch.body!.getReader();
     await t.api('PUT', '/apis/example.com/v1/namespaces/default/widgets/w', { ...asV1.body, spec: { size: 'm' } });
     let text = '';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { openBackend, type Backend } from '@lk/datastore-kine';
 import { pino } from 'pino';
 import type { ApiServer } from '../../src/server/api-server.js';
-import { createApiServer } from '../../src/create-api-server.js';
+import { createApiServer, type CreateApiServerOptions } from '../../src/create-api-server.js';
 
 export interface TestApiServer {
   readonly url: string;
@@ -26,11 +26,26 @@ export interface ApiResponse {
   readonly headers: Headers;
 }
 
+/** The bearer token of the test server's admin (in system:masters); `api()` and the kubeconfig send it. */
+export const ADMIN_TOKEN = 'lk-test-admin-token';
+export const ADMIN_HEADERS = { authorization: `Bearer ${ADMIN_TOKEN}` } as const;
+
 /** An API server (built-ins and CRDs) over a datastore (in memory by default) on a loopback port, with a kubeconfig. */
-export async function startTestApiServer(endpoint = 'sqlite://:memory:', options: { watchCacheCapacity?: number; eventTtlSeconds?: number } = {}): Promise<TestApiServer> {
+export async function startTestApiServer(
+  endpoint = 'sqlite://:memory:',
+  options: Pick<CreateApiServerOptions, 'watchCacheCapacity' | 'eventTtlSeconds' | 'authentication' | 'authorization'> = {},
+): Promise<TestApiServer> {
   const backend = await openBackend(endpoint, { compactIntervalMs: 0 });
   // LK_TEST_LOG=debug shows the server's (and the CRD controller's) log.
-  const server = await createApiServer({ backend, ...options, logger: pino({ level: process.env.LK_TEST_LOG ?? 'silent' }) });
+  const server = await createApiServer({
+    backend,
+    // kubectl sends no credentials over plain HTTP (client-go reads them only for TLS), so the
+    // kubectl tests here run anonymous: access control is tested with authorization 'RBAC' explicitly.
+    authorization: { mode: 'AlwaysAllow' },
+    ...options,
+    authentication: { ...options.authentication, tokens: [{ token: ADMIN_TOKEN, user: 'test-admin', groups: ['system:masters'] }, ...(options.authentication?.tokens ?? [])] },
+    logger: pino({ level: process.env.LK_TEST_LOG ?? 'silent' }),
+  });
   const http: Server = createServer(server.handle);
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const address = http.address();
@@ -45,7 +60,7 @@ export async function startTestApiServer(endpoint = 'sqlite://:memory:', options
       'apiVersion: v1',
       'kind: Config',
       `clusters: [{name: lk, cluster: {server: "${url}"}}]`,
-      'users: [{name: lk, user: {}}]',
+      `users: [{name: lk, user: {token: ${ADMIN_TOKEN}}}]`,
       'contexts: [{name: lk, context: {cluster: lk, user: lk, namespace: default}}]',
       'current-context: lk',
     ].join('\n'),
@@ -56,7 +71,7 @@ export async function startTestApiServer(endpoint = 'sqlite://:memory:', options
     server,
     backend,
     async api(method, path, body, headers = {}) {
-      const init: RequestInit = { method, headers: { accept: 'application/json', ...headers } };
+      const init: RequestInit = { method, headers: { accept: 'application/json', ...ADMIN_HEADERS, ...headers } };
       if (body !== undefined) {
         init.body = typeof body === 'string' ? body : JSON.stringify(body);
         (init.headers as Record<string, string>)['content-type'] ??= 'application/json';

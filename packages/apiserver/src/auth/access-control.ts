@@ -1,0 +1,89 @@
+import type { ApiServer, AccessControl } from '../server/api-server.js';
+import { objectKey } from '../registry/object-codec.js';
+import type { KubeObject } from '../resources/types.js';
+import { AuthorizerChain } from './authorization/authorizer-chain.js';
+import { bootstrapTokenAuthenticator } from './authentication/bootstrap-tokens.js';
+import { RequestAuthenticator } from './authentication/request-authenticator.js';
+import { staticTokenAuthenticator, type StaticToken } from './authentication/static-tokens.js';
+import { x509Authenticator } from './authentication/x509.js';
+import { RbacAuthorizer } from './rbac/authorizer.js';
+import { PolicyIndex } from './rbac/policy-index.js';
+import type { Authenticator, Authorizer, TokenAuthenticator } from './types.js';
+
+export interface AuthenticationOptions {
+  /** CA certificates (PEM) whose client certificates authenticate as CN (user) and O (groups). */
+  readonly clientCaPem?: string;
+  /** Static bearer tokens (kube-apiserver's --token-auth-file). */
+  readonly tokens?: readonly StaticToken[];
+  /** Bootstrap tokens from kube-system Secrets, for joining nodes (default true). */
+  readonly bootstrapTokens?: boolean;
+  /** The host's own authenticators, tried after client certificates. */
+  readonly authenticators?: readonly Authenticator[];
+  /** The host's own bearer-token authenticators, tried after lk's. */
+  readonly tokenAuthenticators?: readonly TokenAuthenticator[];
+  /** Requests without credentials act as system:anonymous (default true, as upstream). */
+  readonly anonymous?: boolean;
+}
+
+export interface AuthorizationOptions {
+  /**
+   * `RBAC` (the default) with the Node authorizer: upstream's
+   * --authorization-mode=Node,RBAC. `AlwaysAllow` lets every authenticated
+   * or anonymous request through: for tests of code that is not about access.
+   */
+  readonly mode?: 'RBAC' | 'AlwaysAllow';
+  /** The host's own authorizers, consulted in order before lk's (after system:masters). */
+  readonly authorizers?: readonly Authorizer[];
+}
+
+/** Upstream's AlwaysAllow authorizer, which also lists "everything" as the rules. */
+export const alwaysAllow: Authorizer = {
+  authorize: () => ({ decision: 'allow', reason: '' }),
+  rulesFor: () => ({
+    resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
+    nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
+    incomplete: false,
+  }),
+};
+
+/** The RBAC authorizer over the API server's own watch caches of the four RBAC kinds. */
+export async function rbacAuthorizer(server: ApiServer): Promise<RbacAuthorizer> {
+  const cache = async (plural: string) => server.cacheFor(server.registry.find('rbac.authorization.k8s.io', 'v1', plural)!.definition);
+  const [roles, clusterRoles, roleBindings, clusterRoleBindings] = await Promise.all([cache('roles'), cache('clusterroles'), cache('rolebindings'), cache('clusterrolebindings')]);
+  return new RbacAuthorizer(new PolicyIndex({ roles, clusterRoles, roleBindings, clusterRoleBindings }));
+}
+
+/** Reads a kube-system Secret from the watch cache, falling back to storage for one written a moment ago. */
+function kubeSystemSecrets(server: ApiServer): (name: string) => Promise<KubeObject | undefined> {
+  return async (name) => {
+    const secrets = server.registry.find('', 'v1', 'secrets')!;
+    const cached = (await server.cacheFor(secrets.definition)).get(objectKey(secrets.definition, 'kube-system', name));
+    if (cached !== undefined) return cached;
+    return secrets.store.get('kube-system', name).catch(() => undefined);
+  };
+}
+
+/**
+ * The authentication and authorization lk puts in front of its API:
+ * client certificates, static, bootstrap and the host's tokens, anonymous
+ * requests; then system:masters, the host's authorizers and RBAC.
+ * `extraTokenAuthenticators` are lk's own (service-account tokens).
+ */
+export async function createAccessControl(
+  server: ApiServer,
+  authentication: AuthenticationOptions,
+  authorization: AuthorizationOptions,
+  lkTokenAuthenticators: readonly TokenAuthenticator[] = [],
+  audiences: readonly string[] = [],
+): Promise<AccessControl> {
+  const authenticators: Authenticator[] = [];
+  if (authentication.clientCaPem !== undefined) authenticators.push(x509Authenticator(authentication.clientCaPem));
+  authenticators.push(...(authentication.authenticators ?? []));
+  const tokenAuthenticators: TokenAuthenticator[] = [];
+  if ((authentication.tokens ?? []).length > 0) tokenAuthenticators.push(staticTokenAuthenticator(authentication.tokens!));
+  if (authentication.bootstrapTokens !== false) tokenAuthenticators.push(bootstrapTokenAuthenticator(kubeSystemSecrets(server)));
+  tokenAuthenticators.push(...lkTokenAuthenticators, ...(authentication.tokenAuthenticators ?? []));
+  const authenticator = new RequestAuthenticator({ authenticators, tokenAuthenticators, audiences, anonymous: authentication.anonymous });
+  const builtin = authorization.mode === 'AlwaysAllow' ? [alwaysAllow] : [await rbacAuthorizer(server)];
+  return { authenticator, authorizer: new AuthorizerChain([...(authorization.authorizers ?? []), ...builtin]) };
+}
