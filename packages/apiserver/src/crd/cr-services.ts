@@ -65,12 +65,13 @@ export function withCustomResources(base: ResourceHandlerServices, serving: Cust
       if (kind === 'strategic' && serving.lookup(definition) !== undefined) throw unsupportedPatchType('custom');
       return base.applyPatch(definition, kind, current, patch, options);
     },
-    async admit(operation, definition, object: KubeObject | undefined, old, dryRun) {
+    async admit(request) {
+      const { definition } = request;
       const info = serving.lookup(definition);
-      if (info?.terminating === true && operation === 'CREATE') {
-        throw forbidden({ group: definition.group, resource: definition.plural }, object?.metadata.name ?? '', 'create not allowed while custom resource definition is terminating');
+      if (info?.terminating === true && request.operation === 'CREATE') {
+        throw forbidden({ group: definition.group, resource: definition.plural }, request.name, 'create not allowed while custom resource definition is terminating');
       }
-      await base.admit(operation, definition, object, old, dryRun);
+      await base.admit(request);
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { UserInfo } from '../auth/types.js';
+import { ANONYMOUS_USER, ALL_UNAUTHENTICATED, type UserInfo } from '../auth/types.js';
+import type { AdmissionOperation, AdmissionRequest } from '../admission/types.js';
 import { badRequest, invalid, methodNotAllowed, notFound, successStatus, unsupportedMediaType, type FieldError, type Status } from '../errors/status.js';
 import { bodyFormat, mediaType, parseBody, patchType, readBody, type BodyFormat, type IncomingRequest } from '../request/body.js';
 import { APPLY_PATCH_MEDIA_TYPE } from '../patch/media-types.js';
@@ -45,8 +46,8 @@ export interface ResourceHandlerServices {
   /** Compiles label and field selectors into a predicate (400 on bad syntax or unsupported fields). */
   selector(definition: ResourceDefinition, labelSelector: string | undefined, fieldSelector: string | undefined): { matches: (object: KubeObject) => boolean; filtered: boolean };
   toTable(definition: ResourceDefinition, objects: readonly KubeObject[], options: TableOptions): object;
-  /** Admission for writes (mutating then validating); may change the object. */
-  admit(operation: 'CREATE' | 'UPDATE' | 'DELETE', definition: ResourceDefinition, object: KubeObject | undefined, old: KubeObject | undefined, dryRun: boolean): Promise<void>;
+  /** Admission for writes (mutating then validating); may change `request.object` in place. */
+  admit(request: AdmissionRequest): Promise<void>;
   /**
    * Server-side apply of `config` over `live` (undefined: not there yet):
    * the merged object with its managedFields, or a 409 listing conflicts.
@@ -117,6 +118,26 @@ export async function handleResourceRequest(
   return handleMainVerbs(services, resource, info, url, request, response, namespace, '');
 }
 
+const UNAUTHENTICATED: UserInfo = { name: ANONYMOUS_USER, groups: [ALL_UNAUTHENTICATED] };
+
+type Admit = (operation: AdmissionOperation, object: KubeObject | undefined, old: KubeObject | undefined, dryRun: boolean) => Promise<void>;
+
+/** Admission of writes to one object of a request: the request's facts bound once. */
+function admitter(services: ResourceHandlerServices, definition: ResourceDefinition, info: ResourceRequestInfo, namespace: string, subresource: string, user: UserInfo | undefined): Admit {
+  return (operation, object, oldObject, dryRun) =>
+    services.admit({
+      operation,
+      definition,
+      subresource,
+      namespace,
+      name: info.name !== '' ? info.name : (object?.metadata.name ?? ''),
+      object,
+      oldObject,
+      dryRun,
+      user: user ?? UNAUTHENTICATED,
+    });
+}
+
 function ensureVerb(definition: ResourceDefinition, verb: string, subresource: string): void {
   if (subresource !== '') return;
   if (!(definition.verbs as readonly string[]).includes(verb)) {
@@ -136,6 +157,7 @@ async function handleMainVerbs(
 ): Promise<void> {
   const { definition, store } = resource;
   ensureVerb(definition, info.verb, subresource);
+  const admit = admitter(services, definition, info, namespace, subresource, url.user);
   if (subresource !== '' && !['get', 'update', 'patch'].includes(info.verb)) {
     throw methodNotAllowed('the server does not allow this method on the requested resource');
   }
@@ -189,7 +211,7 @@ async function handleMainVerbs(
     case 'create': {
       const write = parseQuery(writeQuery, url.query);
       const { object, warnings } = services.decodeObject(definition, await services.readObject(definition, request), write.fieldValidation);
-      await services.admit('CREATE', definition, object, undefined, write.dryRun);
+      await admit('CREATE', object, undefined, write.dryRun);
       const created = await store.create(namespace, object, { dryRun: write.dryRun, manager: managerOf(write, request) });
       return sendRendered(services, definition, response, 201, created, negotiated, undefined, warnings);
     }
@@ -200,7 +222,7 @@ async function handleMainVerbs(
         namespace,
         info.name,
         async (current) => {
-          await services.admit(current === undefined ? 'CREATE' : 'UPDATE', definition, object, current, write.dryRun);
+          await admit(current === undefined ? 'CREATE' : 'UPDATE', object, current, write.dryRun);
           return structuredClone(object);
         },
         { dryRun: write.dryRun, subresource, manager: managerOf(write, request) },
@@ -211,7 +233,7 @@ async function handleMainVerbs(
       const write = parseQuery(writeQuery, url.query);
       const kind = patchType(request.headers['content-type']);
       validatePatchOptions(write, kind === 'apply');
-      if (kind === 'apply') return handleApply(services, resource, info, write, request, response, namespace, subresource, negotiated);
+      if (kind === 'apply') return handleApply(services, resource, info, write, request, response, namespace, subresource, negotiated, admit);
       const body = await readBody(request);
       const warnings: string[] = [];
       const result = await store.update(
@@ -224,7 +246,7 @@ async function handleMainVerbs(
           warnings.push(...decoded.warnings);
           // A patch that does not name a resourceVersion applies to whatever is current.
           if (patched.metadata?.resourceVersion === current.metadata.resourceVersion) delete decoded.object.metadata.resourceVersion;
-          await services.admit('UPDATE', definition, decoded.object, current, write.dryRun);
+          await admit('UPDATE', decoded.object, current, write.dryRun);
           return decoded.object;
         },
         { dryRun: write.dryRun, subresource, allowCreate: false, manager: managerOf(write, request) },
@@ -234,7 +256,7 @@ async function handleMainVerbs(
     case 'delete': {
       const options = await deleteOptions(services, request, url.query);
       const current = await store.get(namespace, info.name);
-      await services.admit('DELETE', definition, undefined, current, options.dryRun);
+      await admit('DELETE', undefined, current, options.dryRun);
       const outcome = await store.delete(namespace, info.name, options);
       if (outcome.deleted) {
         const status = successStatus({ name: info.name, kind: definition.plural, uid: outcome.object.metadata.uid ?? '' });
@@ -297,6 +319,7 @@ async function handleApply(
   namespace: string,
   subresource: string,
   negotiated: Negotiated,
+  admit: Admit,
 ): Promise<void> {
   const { definition, store } = resource;
   const expectedVersion = apiVersionOf(definition);
@@ -323,7 +346,7 @@ async function handleApply(
         applied.metadata.name = info.name;
         if (definition.scope === 'Namespaced') applied.metadata.namespace = namespace;
       }
-      await services.admit(current === undefined ? 'CREATE' : 'UPDATE', definition, applied, current, write.dryRun);
+      await admit(current === undefined ? 'CREATE' : 'UPDATE', applied, current, write.dryRun);
       return applied;
     },
     { dryRun: write.dryRun, subresource, allowCreate: subresource === '', manager, managedFieldsComputed: true },
@@ -463,6 +486,7 @@ async function handleScale(
 ): Promise<void> {
   const { definition, store } = resource;
   const scale = definition.subresources.scale!;
+  const admit = admitter(services, definition, info, namespace, 'scale', url.user);
   const negotiated = negotiate(request.headers.accept, { renderings: [] });
   const toScale = (object: KubeObject): object => {
     const selectorValue = scale.labelSelectorPath !== undefined ? readPath(object, scale.labelSelectorPath) : undefined;
@@ -507,7 +531,7 @@ async function handleScale(
           writePath(next, scale.specReplicasPath, replicas);
           const expected = desired.metadata?.resourceVersion;
           if (expected !== undefined && expected !== '' && expected !== current.metadata.resourceVersion) next.metadata.resourceVersion = expected;
-          await services.admit('UPDATE', definition, next, current, write.dryRun);
+          await admit('UPDATE', next, current, write.dryRun);
           return next;
         },
         { dryRun: write.dryRun, subresource: 'scale', manager: managerOf(write, request) },

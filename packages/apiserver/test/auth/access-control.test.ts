@@ -26,9 +26,9 @@ const server = useTestApiServer(undefined, {
 });
 
 function as(user: keyof typeof TOKENS | 'anonymous' | 'bad', method: string, path: string, body?: unknown): Promise<ApiResponse> {
-  const authorization = user === 'anonymous' ? {} : { authorization: `Bearer ${user === 'bad' ? 'not-a-known-token' : TOKENS[user]}` };
-  // An empty authorization header stands for none: api() adds the admin's otherwise.
-  return server().api(method, path, body, user === 'anonymous' ? { authorization: '' } : authorization);
+  // An empty authorization header stands for none: api() sends the admin's otherwise.
+  const authorization = user === 'anonymous' ? '' : `Bearer ${user === 'bad' ? 'not-a-known-token' : TOKENS[user]}`;
+  return server().api(method, path, body, { authorization });
 }
 
 const admin = (method: string, path: string, body?: unknown): Promise<ApiResponse> => server().api(method, path, body);

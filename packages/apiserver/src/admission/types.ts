@@ -1,0 +1,25 @@
+/**
+ * Admission: what a write looks like to the plugins that may change it
+ * (mutating) or refuse it (validating) after authorization and decoding,
+ * before storage, as upstream's k8s.io/apiserver/pkg/admission.Attributes.
+ */
+import type { UserInfo } from '../auth/types.js';
+import type { KubeObject, ResourceDefinition } from '../resources/types.js';
+
+export type AdmissionOperation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
+
+export interface AdmissionRequest {
+  readonly operation: AdmissionOperation;
+  /** The resource written (its group, version, kind, plural and scope). */
+  readonly definition: ResourceDefinition;
+  /** '' for the main resource; status, scale, binding, eviction… */
+  readonly subresource: string;
+  readonly namespace: string;
+  readonly name: string;
+  /** The object as it will be stored; mutating admission changes it in place. Undefined for DELETE. */
+  readonly object: KubeObject | undefined;
+  /** The stored object before this write (UPDATE, DELETE). */
+  readonly oldObject: KubeObject | undefined;
+  readonly dryRun: boolean;
+  readonly user: UserInfo;
+}
