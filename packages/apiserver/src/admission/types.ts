@@ -23,3 +23,16 @@ export interface AdmissionRequest {
   readonly dryRun: boolean;
   readonly user: UserInfo;
 }
+
+/**
+ * One admission plugin. Mutating plugins (`mutate`) all run first, in
+ * order, then validating ones (`validate`), as upstream's chain does. A
+ * plugin refuses a request by throwing an ApiError (usually a 403
+ * Forbidden, as upstream's admission.NewForbidden), and warns by pushing
+ * to `warnings`, which reach the client as Warning headers.
+ */
+export interface AdmissionPlugin {
+  readonly name: string;
+  mutate?(request: AdmissionRequest, warnings: string[]): Promise<void> | void;
+  validate?(request: AdmissionRequest, warnings: string[]): Promise<void> | void;
+}
