@@ -6,7 +6,7 @@ import { isIP, type Server, type Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createApiServer, type ApiServer, type AuthenticationOptions, type AuthorizationOptions } from '@lk/apiserver';
-import { ensureCertificates } from '@lk/certs';
+import { ensureCertificates, type CertificateOptions } from '@lk/certs';
 import { ApiClient, garbageCollector, namespaceController } from '@lk/controllers';
 import { openBackend, redact, type Backend, type OpenBackendOptions } from '@lk/datastore-kine';
 import { pino, type Logger } from 'pino';
@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { ConfigurationError } from './errors.js';
 import { renderKubeconfig } from './kubeconfig.js';
 import { InProcessCredentials, type Credentials } from './credentials.js';
+import { maintainCertificates } from './certificate-maintenance.js';
 
 export interface CreateServerOptions {
   /** Where lk keeps its state: the SQLite database and the kubeconfig. Default `./.lk`. */
@@ -49,6 +50,19 @@ export interface CreateServerOptions {
   readonly authentication?: Omit<AuthenticationOptions, 'clientCaPem'>;
   /** How requests are authorized: RBAC (with the Node authorizer) by default; the host's authorizers go first. */
   readonly authorization?: AuthorizationOptions;
+  /** Certificate lifetimes and upkeep (https only). */
+  readonly certificates?: CertificateUpkeepOptions;
+}
+
+export interface CertificateUpkeepOptions {
+  /** A leaf expiring within this many days is renewed (default 90), at start and by the running server. */
+  readonly renewalWindowDays?: number;
+  /** Lifetime of leaf certificates in days (default 365). */
+  readonly leafValidityDays?: number;
+  /** How often the running server checks its certificates (default daily). */
+  readonly checkIntervalMs?: number;
+  /** The clock (tests move it). */
+  readonly now?: () => Date;
 }
 
 /** A running control plane. */
@@ -104,14 +118,16 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
   const ownsBackend = typeof endpoint === 'string';
   const started = performance.now();
 
-  const tls =
-    transport === 'https'
-      ? await ensureCertificates({
-          dataDir,
-          serverNames: [...(isIP(host) === 0 ? [host] : []), ...(options.tlsSan ?? []).filter((name) => isIP(name) === 0)],
-          serverAddresses: [...(isIP(host) !== 0 ? [host] : []), ...(options.tlsSan ?? []).filter((name) => isIP(name) !== 0)],
-        })
-      : undefined;
+  const certificateOptions: CertificateOptions = {
+    dataDir,
+    serverNames: [...(isIP(host) === 0 ? [host] : []), ...(options.tlsSan ?? []).filter((name) => isIP(name) === 0)],
+    // An unspecified address (0.0.0.0, ::) is no name a client connects to.
+    serverAddresses: [...(isIP(host) !== 0 && host !== '0.0.0.0' && host !== '::' ? [host] : []), ...(options.tlsSan ?? []).filter((name) => isIP(name) !== 0)],
+    ...(options.certificates?.renewalWindowDays !== undefined && { renewalWindowDays: options.certificates.renewalWindowDays }),
+    ...(options.certificates?.leafValidityDays !== undefined && { leafValidityDays: options.certificates.leafValidityDays }),
+    ...(options.certificates?.now !== undefined && { now: options.certificates.now }),
+  };
+  const tls = transport === 'https' ? await ensureCertificates(certificateOptions) : undefined;
   if (tls !== undefined && (tls.created.length > 0 || tls.renewed.length > 0)) {
     logger.info({ directory: tls.directory, created: tls.created, renewed: tls.renewed }, 'certificates written');
   }
@@ -134,9 +150,9 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     });
     // Connections, so close() can end open watches at once.
     const connections = new Set<Socket | Http2Session>();
-    const server: Server =
+    const secureServer =
       tls === undefined
-        ? createHttpServer({ keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, apiServer.handle)
+        ? undefined
         : createSecureServer(
             {
               cert: tls.serving.certificatePem,
@@ -150,6 +166,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
             },
             apiServer.handle as unknown as Parameters<typeof createSecureServer>[1],
           );
+    const server: Server = secureServer ?? createHttpServer({ keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, apiServer.handle);
     httpServer = server;
     server.on('connection', (socket: Socket) => {
       connections.add(socket);
@@ -168,7 +185,9 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     });
     const address = server.address();
     const boundPort = typeof address === 'object' && address !== null ? address.port : port;
-    const urlHost = host.includes(':') ? `[${host}]` : host;
+    // Listening on every interface: this machine's clients (the kubeconfig, the controllers) use loopback, which the certificate names.
+    const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+    const urlHost = reachable.includes(':') ? `[${reachable}]` : reachable;
     const url = `${transport}://${urlHost}:${boundPort}`;
     apiServer.setAdvertisedAddress(`${urlHost}:${boundPort}`);
 
@@ -195,6 +214,17 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       await writeFile(kubeconfigPath, kubeconfig, { mode: 0o600 });
       await chmod(kubeconfigPath, 0o600);
     }
+    const upkeep =
+      tls === undefined || secureServer === undefined
+        ? undefined
+        : maintainCertificates({
+            certificates: certificateOptions,
+            intervalMs: options.certificates?.checkIntervalMs,
+            logger: logger.child({ component: 'certificates' }),
+            // New connections get the new certificate; open ones keep theirs until they close.
+            reloadServing: (serving) => secureServer.setSecureContext({ cert: serving.certificatePem, key: serving.keyPem, ca: [tls.clientCa.certificatePem] }),
+            warn: (reason, message) => recordApiServerEvent(adminFetch, url, admin.headers, 'Warning', reason, message),
+          });
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(kubeconfig);
     logger.info({ url, kubeconfig: kubeconfigPath, datastore: typeof endpoint === 'string' ? redact(endpoint) : 'custom', ms: Math.round(performance.now() - started) }, 'control plane ready');
@@ -212,6 +242,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       close: () => {
         closing ??= (async () => {
           readyServer.health.markShuttingDown();
+          upkeep?.stop();
           await Promise.all(controllers.map((controller) => controller.stop()));
           await new Promise<void>((resolveClose) => {
             server.close(() => resolveClose());
@@ -264,6 +295,33 @@ export async function createTestServer(options: Omit<CreateServerOptions, 'liste
 /** The user an in-process controller acts as: its service account in kube-system, as upstream's controller manager. */
 function controllerIdentity(name: string): { name: string; groups: string[] } {
   return { name: `system:serviceaccount:kube-system:${name}`, groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system'] };
+}
+
+/**
+ * Records an Event about the API server itself (regarding the `kubernetes`
+ * Service in default, the object that stands for it), as k3s records
+ * certificate warnings on its node.
+ */
+async function recordApiServerEvent(fetchAsAdmin: typeof fetch, url: string, headers: Readonly<Record<string, string>>, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const response = await fetchAsAdmin(new URL('/api/v1/namespaces/default/events', url), {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { generateName: 'kubernetes.' },
+      involvedObject: { apiVersion: 'v1', kind: 'Service', namespace: 'default', name: 'kubernetes' },
+      type,
+      reason,
+      message,
+      source: { component: 'lk-certificates' },
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+    }),
+  });
+  if (!response.ok) throw new Error(`recording the ${reason} event failed: ${response.status} ${await response.text()}`);
 }
 
 function withHeaders(init: RequestInit | undefined, headers: Readonly<Record<string, string>>): RequestInit {

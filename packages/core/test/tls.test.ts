@@ -5,6 +5,8 @@
  */
 import { connect } from 'node:http2';
 import { request } from 'node:https';
+import { connect as tlsConnect } from 'node:tls';
+import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,5 +100,112 @@ describe('createTestServer over TLS', () => {
       await test.close();
     }
     expect(homes().filter((name) => !before.includes(name))).toEqual([]);
+  });
+});
+
+describe('certificate upkeep while running', () => {
+  /** The serving certificate a new TLS connection is offered (checked by the test, since the test's clock runs ahead of the real one). */
+  function servedCertificate(url: string): Promise<X509Certificate> {
+    return new Promise((resolve, reject) => {
+      const socket = tlsConnect({ host: '127.0.0.1', port: Number(new URL(url).port), rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] }, () => {
+        const certificate = new X509Certificate(socket.getPeerCertificate().raw);
+        socket.end();
+        resolve(certificate);
+      });
+      socket.on('error', reject);
+    });
+  }
+
+  it('renews the serving certificate in place, without a restart, from the same CA', async () => {
+    const upkeepDir = mkdtempSync(join(tmpdir(), 'lk-upkeep-'));
+    let clock = new Date();
+    const running = await createServer({ dataDir: upkeepDir, listen: '127.0.0.1:0', writeKubeconfig: false, certificates: { now: () => clock, checkIntervalMs: 100 } });
+    try {
+      const serverCa = new X509Certificate(readFileSync(join(upkeepDir, 'tls', 'server-ca.crt')));
+      const before = await servedCertificate(running.url);
+      // 300 days on, the one-year serving certificate is inside the 90-day window: renewed, and served at once.
+      clock = new Date(clock.getTime() + 300 * 86_400_000);
+      const deadline = Date.now() + 10_000;
+      let after = before;
+      while (after.serialNumber === before.serialNumber && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        after = await servedCertificate(running.url);
+      }
+      expect(after.serialNumber).not.toBe(before.serialNumber);
+      expect(new Date(after.validTo).getTime() - new Date(before.validTo).getTime()).toBeGreaterThan(299 * 86_400_000);
+      // Same CA, so every client keeps trusting the server.
+      expect(after.checkIssued(serverCa) && after.verify(serverCa.publicKey)).toBe(true);
+      expect(new X509Certificate(readFileSync(join(upkeepDir, 'tls', 'server-ca.crt'))).fingerprint256).toBe(serverCa.fingerprint256);
+    } finally {
+      await running.close();
+      rmSync(upkeepDir, { recursive: true, force: true });
+    }
+  });
+
+  it('records a Warning Event while a CA is inside the renewal window (lk does not replace CAs unasked)', async () => {
+    const upkeepDir = mkdtempSync(join(tmpdir(), 'lk-upkeep-'));
+    // A window longer than a CA's ten years: the CAs are inside it from the start; leaves outlive it and stay.
+    const running = await createServer({ dataDir: upkeepDir, listen: '127.0.0.1:0', writeKubeconfig: false, certificates: { renewalWindowDays: 3700, leafValidityDays: 4000, checkIntervalMs: 100 } });
+    try {
+      const deadline = Date.now() + 10_000;
+      type EventSummary = { reason?: string; type?: string; message?: string; involvedObject?: { kind?: string; name?: string } };
+      let warning: EventSummary | undefined;
+      while (warning === undefined && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const events = (await (await running.fetch('/api/v1/namespaces/default/events')).json()) as { items: EventSummary[] };
+        warning = events.items.find((event) => event.reason === 'CertificateExpirationWarning');
+      }
+      expect(warning?.type).toBe('Warning');
+      expect(warning?.involvedObject).toMatchObject({ kind: 'Service', name: 'kubernetes' });
+      expect(warning?.message).toMatch(/^lk certificates require attention: server-ca expires \S+, client-ca expires \S+, request-header-ca expires \S+$/);
+    } finally {
+      await running.close();
+      rmSync(upkeepDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('bad input at the transport', () => {
+  it('answers oversized headers with 431 and an unknown bearer token with a 401 Status, and keeps serving', async () => {
+    const ca = readFileSync(join(dir, 'tls', 'server-ca.crt'), 'utf8');
+    const get = (headers: Record<string, string>): Promise<{ status: number; body: string }> =>
+      new Promise((resolve, reject) => {
+        const req = request(`${server.url}/api/v1/namespaces`, { ca, headers }, (response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect((await get({ 'x-padding': 'a'.repeat(64 * 1024) })).status).toBe(431);
+    const bad = await get({ authorization: 'Bearer eyJhbGciOiJFUzI1NiJ9.bm90IGEgdG9rZW4.c2ln' });
+    expect(bad.status).toBe(401);
+    expect(JSON.parse(bad.body)).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
+    expect((await server.fetch('/api/v1/namespaces')).status).toBe(200);
+  });
+
+  it('listens on every interface over TLS, now that requests are authenticated', async () => {
+    const openDir = mkdtempSync(join(tmpdir(), 'lk-open-'));
+    const open = await createServer({ dataDir: openDir, listen: '0.0.0.0:0', writeKubeconfig: false });
+    try {
+      // The kubeconfig and the controllers reach it over loopback, a name its certificate carries.
+      expect(open.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      expect((await open.fetch('/api/v1/namespaces/default')).status).toBe(200);
+      const port = new URL(open.url).port;
+      const anonymous = await new Promise<number>((resolve, reject) => {
+        const req = request(`https://127.0.0.1:${port}/api/v1/secrets`, { ca: readFileSync(join(openDir, 'tls', 'server-ca.crt'), 'utf8') }, (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      // Anonymous requests reach the server and are refused by RBAC.
+      expect(anonymous).toBe(403);
+    } finally {
+      await open.close();
+      rmSync(openDir, { recursive: true, force: true });
+    }
   });
 });

@@ -244,3 +244,58 @@ describe('access reviews', () => {
     expect(noNamespace.body.message).toBe('no namespace on request');
   });
 });
+
+describe('escalation prevention', () => {
+  const rbac = '/apis/rbac.authorization.k8s.io/v1';
+  const role = (name: string, rules: object[]) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name }, rules });
+  const binding = (name: string, roleRef: { kind: string; name: string }) => ({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name },
+    subjects: [{ kind: 'User', name: 'bob', apiGroup: 'rbac.authorization.k8s.io' }],
+    roleRef: { ...roleRef, apiGroup: 'rbac.authorization.k8s.io' },
+  });
+
+  it('lets a user grant what they hold and nothing more, unless they may escalate or bind', async () => {
+    // alice (group dev) may manage roles and bindings in "default" and already reads pods there.
+    await admin('POST', `${rbac}/namespaces/default/roles`, role('rbac-manager', [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'], verbs: ['create', 'get', 'update'] }]));
+    await admin('POST', `${rbac}/namespaces/default/rolebindings`, {
+      ...binding('alice-manages-rbac', { kind: 'Role', name: 'rbac-manager' }),
+      subjects: [{ kind: 'User', name: 'alice', apiGroup: 'rbac.authorization.k8s.io' }],
+    });
+    const held = await eventually(
+      () => as('alice', 'POST', `${rbac}/namespaces/default/roles`, role('read-pods-too', [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }])),
+      (response) => response.status !== 403 || !String(response.body.message).includes('cannot create'),
+    );
+    expect(held.status).toBe(201);
+
+    const more = await as('alice', 'POST', `${rbac}/namespaces/default/roles`, role('read-secrets', [{ apiGroups: [''], resources: ['secrets', 'pods'], verbs: ['get', 'delete'] }]));
+    expect(more.status).toBe(403);
+    expect(more.body.message).toBe(
+      'roles.rbac.authorization.k8s.io "read-secrets" is forbidden: user "alice" (groups=["dev" "system:authenticated"]) is attempting to grant RBAC permissions not currently held:\n' +
+        '{APIGroups:[""], Resources:["pods"], Verbs:["delete"]}\n{APIGroups:[""], Resources:["secrets"], Verbs:["get" "delete"]}',
+    );
+
+    // Binding a role alice holds all of is fine; binding cluster-admin is not.
+    expect((await as('alice', 'POST', `${rbac}/namespaces/default/rolebindings`, binding('bob-reads-pods', { kind: 'Role', name: 'read-pods-too' }))).status).toBe(201);
+    const bindAdmin = await as('alice', 'POST', `${rbac}/namespaces/default/rolebindings`, binding('bob-is-admin', { kind: 'ClusterRole', name: 'cluster-admin' }));
+    expect(bindAdmin.status).toBe(403);
+    expect(bindAdmin.body.message).toContain('rolebindings.rbac.authorization.k8s.io "bob-is-admin" is forbidden: user "alice" (groups=["dev" "system:authenticated"]) is attempting to grant RBAC permissions not currently held:');
+
+    // The bind verb on a role, and the escalate verb on roles, lift the check.
+    await admin('POST', `${rbac}/namespaces/default/roles`, role('binder', [
+      { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'], resourceNames: ['cluster-admin'] },
+      { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'], verbs: ['escalate'] },
+    ]));
+    await admin('POST', `${rbac}/namespaces/default/rolebindings`, {
+      ...binding('alice-binds', { kind: 'Role', name: 'binder' }),
+      subjects: [{ kind: 'User', name: 'alice', apiGroup: 'rbac.authorization.k8s.io' }],
+    });
+    const bound = await eventually(
+      () => as('alice', 'POST', `${rbac}/namespaces/default/rolebindings`, binding('bob-is-admin', { kind: 'ClusterRole', name: 'cluster-admin' })),
+      (response) => response.status === 201,
+    );
+    expect(bound.status).toBe(201);
+    expect((await as('alice', 'POST', `${rbac}/namespaces/default/roles`, role('read-secrets', [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }]))).status).toBe(201);
+  });
+});

@@ -1,6 +1,6 @@
 import type { AuthorizationAttributes, AuthorizationResult, Authorizer, RulesResult, UserInfo } from '../types.js';
 import { ruleAllows, type PolicyRule } from './policy-rule.js';
-import type { Binding, PolicyIndex, Subject } from './policy-index.js';
+import type { Binding, PolicyIndex, RoleRef, Subject } from './policy-index.js';
 
 const SERVICE_ACCOUNT_PREFIX = 'system:serviceaccount:';
 
@@ -102,6 +102,11 @@ export class RbacAuthorizer implements Authorizer {
       errors,
     );
     return { rules, errors };
+  }
+
+  /** The rules a role reference grants (for a binding in `namespace`), or why it cannot be resolved. */
+  roleRules(roleRef: RoleRef, namespace: string): { rules: readonly PolicyRule[] } | { error: string } {
+    return this.index.rulesOf(roleRef, namespace);
   }
 
   rulesFor(user: UserInfo, namespace: string): RulesResult {
