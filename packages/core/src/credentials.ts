@@ -26,8 +26,8 @@ export interface Credentials {
   readonly tokenAuthenticator: TokenAuthenticator;
   /** Credentials for the admin (system:admin in system:masters). */
   admin(): Promise<ClientCredentials>;
-  /** Credentials for another of lk's components. */
-  forUser(identity: Identity): Promise<ClientCredentials>;
+  /** Credentials for another user or component (over TLS, a certificate valid `validityDays`, default a year). */
+  forUser(identity: Identity, validityDays?: number): Promise<ClientCredentials>;
 }
 
 /**
@@ -52,13 +52,13 @@ export class InProcessCredentials implements Credentials {
     return this.withCertificate(this.tls, this.tls.admin);
   }
 
-  async forUser(identity: Identity): Promise<ClientCredentials> {
+  async forUser(identity: Identity, validityDays?: number): Promise<ClientCredentials> {
     if (this.tls === undefined) {
       const token = randomBytes(32).toString('base64url');
       this.tokens.set(token, identity);
       return { token, headers: { Authorization: `Bearer ${token}` }, kubeconfig: { token } };
     }
-    const certificate = await this.tls.issueClientCertificate({ commonName: identity.name, organizations: identity.groups });
+    const certificate = await this.tls.issueClientCertificate({ commonName: identity.name, organizations: identity.groups }, validityDays);
     return this.withCertificate(this.tls, certificate);
   }
 

@@ -84,6 +84,14 @@ export interface LkServer {
    * its CA: `server.fetch('/api/v1/namespaces')`. Paths are relative to `url`.
    */
   fetch(path: string, init?: RequestInit): Promise<Response>;
+  /**
+   * A kubeconfig for another user (a person, a device, a component): over
+   * TLS a client certificate from lk's client CA with the name as CN and the
+   * groups as O (valid `validityDays`, default a year; nothing is stored, and
+   * RBAC decides what it may do); over plain HTTP a bearer token that lives
+   * as long as this server.
+   */
+  kubeconfigFor(user: { readonly name: string; readonly groups?: readonly string[]; readonly validityDays?: number }): Promise<string>;
   /** Stops serving, closes watches and the datastore (if lk opened it). */
   close(): Promise<void>;
 }
@@ -239,6 +247,11 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       backend,
       apiServer: readyServer,
       fetch: (path, init) => adminFetch(new URL(path, url), withHeaders(init, admin.headers)),
+      kubeconfigFor: async (user) => {
+        if (user.name === '') throw new ConfigurationError('a kubeconfig needs a user name (the certificate CN)');
+        const issued = await credentials.forUser({ name: user.name, groups: user.groups ?? [] }, user.validityDays);
+        return renderKubeconfig({ server: url, name: 'lk', ...issued.kubeconfig });
+      },
       close: () => {
         closing ??= (async () => {
           readyServer.health.markShuttingDown();

@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: { metadata: Meta; [key: string]: unknown } }> {
-  const response = await fetch(server.url + path, {
+  const response = await server.fetch(path, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
     ...(body !== undefined && { body: JSON.stringify(body) }),
@@ -109,7 +109,7 @@ describe('garbage collection', () => {
     expect(await statusOf(`${CONFIGMAPS}/fg-top`)).toBe(200);
 
     // Releasing the leaf lets the whole chain finish, bottom up.
-    const release = await fetch(`${server.url}${CONFIGMAPS}/fg-leaf`, {
+    const release = await server.fetch(`${CONFIGMAPS}/fg-leaf`, {
       method: 'PATCH',
       headers: { 'content-type': 'application/merge-patch+json' },
       body: JSON.stringify({ metadata: { finalizers: null } }),

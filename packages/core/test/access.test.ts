@@ -1,0 +1,108 @@
+/**
+ * Access control as kubectl meets it on a real control plane over TLS:
+ * users from client certificates, RBAC's bootstrap roles, 401 for
+ * certificates lk does not trust, and `kubectl auth whoami / can-i`.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureCertificates } from '@lk/certs';
+import { createServer, renderKubeconfig, type LkServer } from '@lk/core';
+
+const dir = mkdtempSync(join(tmpdir(), 'lk-access-'));
+let server: LkServer;
+let admin: string;
+let alice: string;
+
+beforeAll(async () => {
+  server = await createServer({ dataDir: join(dir, 'cluster'), listen: '127.0.0.1:0' });
+  admin = server.kubeconfigPath!;
+  alice = join(dir, 'alice.yaml');
+  writeFileSync(alice, await server.kubeconfigFor({ name: 'alice', groups: ['dev'] }));
+});
+afterAll(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function kubectl(kubeconfig: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const pinned = '/usr/lib/google-cloud-sdk/bin/kubectl.1.32';
+  const binary = process.env.LK_KUBECTL ?? (existsSync(pinned) ? pinned : 'kubectl');
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache', kubeconfig.replace(/\W/g, '_')), ...args]);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    value = await read();
+  }
+  return value;
+}
+
+describe('kubectl as a user from a client certificate', () => {
+  it('says who the user is (kubectl auth whoami)', async () => {
+    const whoami = await kubectl(alice, ['auth', 'whoami', '-o', 'json']);
+    expect(whoami.stderr).toBe('');
+    expect(JSON.parse(whoami.stdout).status.userInfo).toEqual({ username: 'alice', groups: ['dev', 'system:authenticated'] });
+    const adminWhoami = await kubectl(admin, ['auth', 'whoami']);
+    expect(adminWhoami.stdout).toMatch(/Username\s+system:admin/);
+    expect(adminWhoami.stdout).toMatch(/Groups\s+\[system:masters system:authenticated\]/);
+  });
+
+  it('is refused with upstream’s message until a RoleBinding grants the view role, then reads', async () => {
+    const refused = await kubectl(alice, ['get', 'pods', '-n', 'default']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim()).toBe('Error from server (Forbidden): pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "default"');
+    expect((await kubectl(alice, ['auth', 'can-i', 'list', 'pods', '-n', 'default'])).stdout.trim()).toBe('no');
+
+    const bound = await kubectl(admin, ['create', 'rolebinding', 'dev-view', '--clusterrole=view', '--group=dev', '-n', 'default']);
+    expect(bound.stdout.trim()).toBe('rolebinding.rbac.authorization.k8s.io/dev-view created');
+    const allowed = await until(() => kubectl(alice, ['get', 'pods', '-n', 'default']), (result) => result.code === 0);
+    expect(allowed.stderr.trim()).toBe('No resources found in default namespace.');
+    // view reads, it does not write, and not in other namespaces.
+    expect((await kubectl(alice, ['auth', 'can-i', 'create', 'deployments', '-n', 'default'])).stdout.trim()).toBe('no');
+    expect((await kubectl(alice, ['auth', 'can-i', 'get', 'configmaps', '-n', 'default'])).stdout.trim()).toBe('yes');
+    expect((await kubectl(alice, ['get', 'pods', '-n', 'kube-system'])).code).toBe(1);
+  });
+
+  it('lists what the bindings give (kubectl auth can-i --list)', async () => {
+    const list = await until(() => kubectl(alice, ['auth', 'can-i', '--list', '-n', 'default']), (result) => result.stdout.includes('deployments.apps'));
+    const lines = list.stdout.split('\n').map((line) => line.trim().split(/\s{2,}/));
+    const verbsOf = (resource: string): string | undefined => lines.find((columns) => columns[0] === resource)?.[3];
+    expect(verbsOf('pods')).toBe('[get list watch]');
+    expect(verbsOf('deployments.apps')).toBe('[get list watch]');
+    // From system:basic-user, bound to every authenticated user.
+    expect(verbsOf('selfsubjectreviews.authentication.k8s.io')).toBe('[create]');
+    expect(verbsOf('secrets')).toBeUndefined();
+  });
+
+  it('refuses an expired certificate and one from another CA with 401, whatever their names', async () => {
+    const expired = join(dir, 'expired.yaml');
+    writeFileSync(expired, await server.kubeconfigFor({ name: 'system:admin', groups: ['system:masters'], validityDays: 0 }));
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const late = await kubectl(expired, ['get', 'namespaces']);
+    expect(late.code).toBe(1);
+    expect(late.stderr).toContain('error: You must be logged in to the server (Unauthorized)');
+
+    const foreign = await (await ensureCertificates({ dataDir: join(dir, 'elsewhere') })).issueClientCertificate({ commonName: 'system:admin', organizations: ['system:masters'] });
+    const ca = Buffer.from(String((parse(readFileSync(admin, 'utf8')) as { clusters: { cluster: Record<string, string> }[] }).clusters[0]!.cluster['certificate-authority-data']), 'base64').toString();
+    const impostor = join(dir, 'impostor.yaml');
+    writeFileSync(impostor, renderKubeconfig({ server: server.url, name: 'lk', certificateAuthorityData: ca, clientCertificateData: foreign.certificatePem, clientKeyData: foreign.keyPem }));
+    const refused = await kubectl(impostor, ['get', 'namespaces']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('error: You must be logged in to the server (Unauthorized)');
+  });
+});
