@@ -12,7 +12,10 @@ import { ApiServer } from './server/api-server.js';
 import { validateObjectMeta } from './validation/object-meta.js';
 import { openApiRoute } from './openapi/route.js';
 import { KUBERNETES_VERSION } from './server/version.js';
-import { createAccessControl, type AuthenticationOptions, type AuthorizationOptions } from './auth/access-control.js';
+import { reconcileBootstrapPolicy } from './auth/rbac/bootstrap/reconcile.js';
+import { AdmissionChain } from './admission/chain.js';
+import { rbacEscalationPlugin } from './auth/rbac/escalation.js';
+import { createAccessControl, rbacAuthorizer, type AuthenticationOptions, type AuthorizationOptions } from './auth/access-control.js';
 
 export interface CreateApiServerOptions {
   readonly backend: Backend;
@@ -42,6 +45,7 @@ export async function createApiServer(options: CreateApiServerOptions): Promise<
   // Built-in schemas plus those of served CRD versions, which come and go at run time.
   const schemas = new CompositeSchemaRegistry(builtinSchemas());
   const crds = new CustomResourceDefinitions({ schemas, logger });
+  const admission = new AdmissionChain();
   const serviceAllocator = new ServiceAllocator(options.backend, {
     serviceCidr: options.serviceCidr ?? '10.43.0.0/16',
     nodePortRange: options.nodePortRange ?? [30000, 32767],
@@ -52,15 +56,20 @@ export async function createApiServer(options: CreateApiServerOptions): Promise<
     lkVersion: options.lkVersion,
     watchCacheCapacity: options.watchCacheCapacity,
     validateMetadata: validateObjectMeta,
-    services: (apiServer) => crds.services(apiServer, builtinServices(apiServer, { schemas })),
+    services: (apiServer) => crds.services(apiServer, builtinServices(apiServer, { schemas, admission })),
   });
   server.addRoute(openApiRoute(server.registry, schemas, `v${KUBERNETES_VERSION.major}.${KUBERNETES_VERSION.minor}.${KUBERNETES_VERSION.patch}`));
   for (const info of BUILTIN_RESOURCES) {
     server.register({ ...info, strategy: strategyFor(info.group, info.kind, info.subresources.status === true, { serviceAllocator, eventTtlSeconds: options.eventTtlSeconds ?? 3600 }) });
   }
   await server.startCaches();
-  server.useAccessControl(await createAccessControl(server, options.authentication ?? {}, options.authorization ?? {}));
+  const rbac = await rbacAuthorizer(server);
+  const access = await createAccessControl(server, options.authentication ?? {}, options.authorization ?? {}, rbac);
+  server.useAccessControl(access);
+  // Upstream's order, for the plugins lk has: RBAC's escalation checks (its storage's, here a plugin first).
+  admission.use(rbacEscalationPlugin(rbac, access.authorizer));
   await bootstrapCluster(server, serviceAllocator, logger);
+  await reconcileBootstrapPolicy(server, logger);
   // CRDs already in the datastore are served before the server is handed out (and reports ready).
   await crds.start();
   return server;

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createApiServer, type ApiServer, type AuthenticationOptions, type AuthorizationOptions } from '@lk/apiserver';
 import { ensureCertificates, type CertificateOptions } from '@lk/certs';
-import { ApiClient, garbageCollector, namespaceController } from '@lk/controllers';
+import { ApiClient, clusterRoleAggregationController, garbageCollector, namespaceController } from '@lk/controllers';
 import { openBackend, redact, type Backend, type OpenBackendOptions } from '@lk/datastore-kine';
 import { pino, type Logger } from 'pino';
 import { z } from 'zod';
@@ -210,6 +210,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     const controllers = [
       namespaceController(await controllerClient('namespace-controller'), controllerLogger),
       garbageCollector(await controllerClient('generic-garbage-collector'), controllerLogger),
+      clusterRoleAggregationController(await controllerClient('clusterrole-aggregation-controller'), controllerLogger),
     ];
     for (const controller of controllers) controller.start();
 

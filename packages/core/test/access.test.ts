@@ -95,7 +95,7 @@ describe('kubectl as a user from a client certificate', () => {
     await new Promise((resolve) => setTimeout(resolve, 1100));
     const late = await kubectl(expired, ['get', 'namespaces']);
     expect(late.code).toBe(1);
-    expect(late.stderr).toContain('error: You must be logged in to the server (Unauthorized)');
+    expect(late.stderr).toContain('the server has asked for the client to provide credentials');
 
     const foreign = await (await ensureCertificates({ dataDir: join(dir, 'elsewhere') })).issueClientCertificate({ commonName: 'system:admin', organizations: ['system:masters'] });
     const ca = Buffer.from(String((parse(readFileSync(admin, 'utf8')) as { clusters: { cluster: Record<string, string> }[] }).clusters[0]!.cluster['certificate-authority-data']), 'base64').toString();
@@ -103,6 +103,6 @@ describe('kubectl as a user from a client certificate', () => {
     writeFileSync(impostor, renderKubeconfig({ server: server.url, name: 'lk', certificateAuthorityData: ca, clientCertificateData: foreign.certificatePem, clientKeyData: foreign.keyPem }));
     const refused = await kubectl(impostor, ['get', 'namespaces']);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('error: You must be logged in to the server (Unauthorized)');
+    expect(refused.stderr).toContain('the server has asked for the client to provide credentials');
   });
 });

@@ -67,12 +67,14 @@ function kubeSystemSecrets(server: ApiServer): (name: string) => Promise<KubeObj
  * The authentication and authorization lk puts in front of its API:
  * client certificates, static, bootstrap and the host's tokens, anonymous
  * requests; then system:masters, the host's authorizers and RBAC.
- * `extraTokenAuthenticators` are lk's own (service-account tokens).
+ * `rbac` is the RBAC authorizer (escalation checks use it too);
+ * `lkTokenAuthenticators` are lk's own (service-account tokens).
  */
 export async function createAccessControl(
   server: ApiServer,
   authentication: AuthenticationOptions,
   authorization: AuthorizationOptions,
+  rbac: RbacAuthorizer,
   lkTokenAuthenticators: readonly TokenAuthenticator[] = [],
   audiences: readonly string[] = [],
 ): Promise<AccessControl> {
@@ -84,6 +86,6 @@ export async function createAccessControl(
   if (authentication.bootstrapTokens !== false) tokenAuthenticators.push(bootstrapTokenAuthenticator(kubeSystemSecrets(server)));
   tokenAuthenticators.push(...lkTokenAuthenticators, ...(authentication.tokenAuthenticators ?? []));
   const authenticator = new RequestAuthenticator({ authenticators, tokenAuthenticators, audiences, anonymous: authentication.anonymous });
-  const builtin = authorization.mode === 'AlwaysAllow' ? [alwaysAllow] : [await rbacAuthorizer(server)];
+  const builtin = authorization.mode === 'AlwaysAllow' ? [alwaysAllow] : [rbac];
   return { authenticator, authorizer: new AuthorizerChain([...(authorization.authorizers ?? []), ...builtin]) };
 }

@@ -19,9 +19,11 @@ import { PROTOBUF_FIELD_NUMBERS } from '../protobuf/field-numbers.js';
 import { unsupportedMediaType } from '../errors/status.js';
 import { applyFieldValidation, fieldValidationDirective, parseBodyForStrictDecoding, strictDecodingErrors, type ParsedBody } from '../validation/schema-decode.js';
 import type { SchemaNode } from '../validation/schema-common.js';
+import type { AdmissionChain } from '../admission/chain.js';
 
 export interface ServicesDependencies {
   readonly schemas: SchemaRegistry;
+  readonly admission: AdmissionChain;
 }
 
 /** Upstream's watch timeout when the client names none: a random duration in [30, 60) minutes, so watches do not all end together. */
@@ -34,7 +36,7 @@ function randomWatchTimeout(): number {
  * patches, selectors, tables and the subresources a resource handles itself.
  */
 export function builtinServices(server: ApiServer, dependencies: ServicesDependencies): ResourceHandlerServices {
-  const { schemas } = dependencies;
+  const { schemas, admission } = dependencies;
   const protobuf = new ProtobufDecoder(schemas, PROTOBUF_FIELD_NUMBERS);
   // Bodies read here with their duplicate-key structure, as opposed to objects a patch produced.
   const parsedBodies = new WeakSet<ParsedBody>();
@@ -80,8 +82,9 @@ export function builtinServices(server: ApiServer, dependencies: ServicesDepende
     toTable(definition, objects, options) {
       return buildTable(definition.strategy.table ?? defaultTableConvertor, objects, { ...options, now: new Date() });
     },
-    async admit() {
-      // Admission (NamespaceLifecycle aside, which the store does) arrives with the security work.
+    async admit(request) {
+      // NamespaceLifecycle's create check is still the store's (checkNamespace).
+      await admission.admit(request);
     },
     applyConfiguration(definition, live, config, options) {
       const request = server.fieldManagerRequest(definition, options.manager, options.subresource);

@@ -9,6 +9,7 @@ import type { ServiceAllocator } from '../resources/core/service-allocator.js';
 import type { KubeObject, ResourceStrategy } from '../resources/types.js';
 import { validateDataKeys, validatePodSpec, validateSecretData, validateSubdomainName, validateWorkload } from '../validation/workloads.js';
 import { BUILTIN_TABLES } from './tables.js';
+import { validateBinding, validateRole } from '../resources/rbac/validation.js';
 
 export interface StrategyEnvironment {
   readonly serviceAllocator: ServiceAllocator;
@@ -98,6 +99,11 @@ function validateCronJob(cronJob: KubeObject): FieldError[] {
 }
 
 const RULES: Readonly<Record<string, KindRules>> = {
+  // RBAC names are path segments (system:discovery), checked with every object's metadata.
+  'rbac.authorization.k8s.io/Role': { validate: validateRole },
+  'rbac.authorization.k8s.io/ClusterRole': { validate: validateRole },
+  'rbac.authorization.k8s.io/RoleBinding': { validate: (object) => validateBinding(object, false) },
+  'rbac.authorization.k8s.io/ClusterRoleBinding': { validate: (object) => validateBinding(object, true) },
   '/ConfigMap': { validate: (object) => [...validateSubdomainName(object), ...validateDataKeys(object, ['data', 'binaryData'])] },
   '/Secret': {
     validate: (object) => [...validateSubdomainName(object), ...validateDataKeys(object, ['data', 'stringData']), ...validateSecretData(object)],

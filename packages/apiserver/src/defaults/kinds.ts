@@ -171,8 +171,8 @@ const networkPolicy: Defaulter = (object) => {
 const roleBinding: Defaulter = (object) => {
   for (const subject of items(object['subjects'])) {
     if (subject['apiGroup'] !== undefined) continue;
-    if (subject['kind'] === 'ServiceAccount') subject['apiGroup'] = '';
-    else if (subject['kind'] === 'User' || subject['kind'] === 'Group') subject['apiGroup'] = 'rbac.authorization.k8s.io';
+    // A ServiceAccount's default group is "", which Go's omitempty leaves out of the JSON.
+    if (subject['kind'] === 'User' || subject['kind'] === 'Group') subject['apiGroup'] = 'rbac.authorization.k8s.io';
   }
 };
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { ApiRequestError, type ApiClient, type ApiObject } from '../client/api-client.js';
 import { collectionPath, Discovery } from '../client/discovery.js';
-import { Controller, type ReconcileResult, type Reconciler } from '../runtime/controller.js';
+import { Controller, withInformers, type ReconcileResult, type Reconciler, type RunningController } from '../runtime/controller.js';
 import { Informer } from '../runtime/informer.js';
 
 const FINALIZER = 'kubernetes';
@@ -88,21 +88,12 @@ export class NamespaceReconciler implements Reconciler {
 }
 
 /** Watches namespaces and reconciles the ones being deleted. */
-export function namespaceController(client: ApiClient, logger: Logger): { start(): void; stop(): Promise<void> } {
+export function namespaceController(client: ApiClient, logger: Logger): RunningController {
   const controllerLogger = logger.child({ controller: 'namespace' });
   const controller = new Controller(new NamespaceReconciler(client, controllerLogger), { name: 'namespace', workers: 2, logger: controllerLogger });
   const informer = new Informer(client, { path: '/api/v1/namespaces', logger: controllerLogger });
   informer.on((_event, object) => {
     if (object.metadata.deletionTimestamp !== undefined) controller.enqueue(object.metadata.name ?? '');
   });
-  return {
-    start() {
-      informer.start();
-      controller.start();
-    },
-    async stop() {
-      await informer.stop();
-      await controller.stop();
-    },
-  };
+  return withInformers(controller, [informer]);
 }

@@ -60,3 +60,23 @@ export class Controller {
     }
   }
 }
+
+/** Something that runs until stopped: a controller with the informers that feed it. */
+export interface RunningController {
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** Starts the informers with the controller they enqueue into, and stops them first, so nothing is enqueued into a stopped queue. */
+export function withInformers(controller: Controller, informers: readonly { start(): void; stop(): Promise<void> }[]): RunningController {
+  return {
+    start() {
+      for (const informer of informers) informer.start();
+      controller.start();
+    },
+    async stop() {
+      await Promise.all(informers.map((informer) => informer.stop()));
+      await controller.stop();
+    },
+  };
+}
