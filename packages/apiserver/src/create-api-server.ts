@@ -14,6 +14,9 @@ import { openApiRoute } from './openapi/route.js';
 import { KUBERNETES_VERSION } from './server/version.js';
 import { reconcileBootstrapPolicy } from './auth/rbac/bootstrap/reconcile.js';
 import { AdmissionChain } from './admission/chain.js';
+import { inProcessPlugins, type InProcessAdmission } from './admission/in-process.js';
+import { callWebhook } from './admission/webhooks/call.js';
+import { webhookPlugins, webhookSources } from './admission/webhooks/webhook-plugins.js';
 import { rbacEscalationPlugin } from './auth/rbac/escalation.js';
 import { createAccessControl, rbacAuthorizer, type AuthenticationOptions, type AuthorizationOptions } from './auth/access-control.js';
 
@@ -33,6 +36,8 @@ export interface CreateApiServerOptions {
   readonly authentication?: AuthenticationOptions;
   /** How requests are authorized: RBAC by default. */
   readonly authorization?: AuthorizationOptions;
+  /** The host's own admission hooks, called like webhooks without a webhook server. */
+  readonly admission?: InProcessAdmission;
 }
 
 /**
@@ -66,8 +71,13 @@ export async function createApiServer(options: CreateApiServerOptions): Promise<
   const rbac = await rbacAuthorizer(server);
   const access = await createAccessControl(server, options.authentication ?? {}, options.authorization ?? {}, rbac);
   server.useAccessControl(access);
-  // Upstream's order, for the plugins lk has: RBAC's escalation checks (its storage's, here a plugin first).
-  admission.use(rbacEscalationPlugin(rbac, access.authorizer));
+  const sources = await webhookSources(server);
+  const admissionLogger = logger.child({ component: 'admission' });
+  const [inProcessMutating, inProcessValidating] = inProcessPlugins(options.admission ?? {}, sources.namespaceLabels, admissionLogger);
+  const [mutatingWebhooks, validatingWebhooks] = webhookPlugins(sources, callWebhook, admissionLogger);
+  // Upstream's order for the plugins lk has: RBAC's escalation checks (its storage's, here first), then
+  // mutation (the host's hooks, then webhooks), then validation (the host's hooks, then webhooks).
+  admission.use(rbacEscalationPlugin(rbac, access.authorizer), inProcessMutating!, mutatingWebhooks!, inProcessValidating!, validatingWebhooks!);
   await bootstrapCluster(server, serviceAllocator, logger);
   await reconcileBootstrapPolicy(server, logger);
   // CRDs already in the datastore are served before the server is handed out (and reports ready).

@@ -15,3 +15,5 @@ export {
   type TokenAuthenticator,
   type UserInfo,
 } from './auth/types.js';
+export type { InProcessAdmission, InProcessHook, InProcessHookRule } from './admission/in-process.js';
+export type { AdmissionReviewRequest, AdmissionResponse } from './admission/review.js';

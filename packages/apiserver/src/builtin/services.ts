@@ -84,7 +84,7 @@ export function builtinServices(server: ApiServer, dependencies: ServicesDepende
     },
     async admit(request) {
       // NamespaceLifecycle's create check is still the store's (checkNamespace).
-      await admission.admit(request);
+      return admission.admit(request);
     },
     applyConfiguration(definition, live, config, options) {
       const request = server.fieldManagerRequest(definition, options.manager, options.subresource);

@@ -10,6 +10,7 @@ import type { KubeObject, ResourceStrategy } from '../resources/types.js';
 import { validateDataKeys, validatePodSpec, validateSecretData, validateSubdomainName, validateWorkload } from '../validation/workloads.js';
 import { BUILTIN_TABLES } from './tables.js';
 import { validateBinding, validateRole } from '../resources/rbac/validation.js';
+import { defaultWebhookConfiguration, validateWebhookConfiguration } from '../admission/webhooks/configuration.js';
 
 export interface StrategyEnvironment {
   readonly serviceAllocator: ServiceAllocator;
@@ -100,6 +101,14 @@ function validateCronJob(cronJob: KubeObject): FieldError[] {
 
 const RULES: Readonly<Record<string, KindRules>> = {
   // RBAC names are path segments (system:discovery), checked with every object's metadata.
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration': {
+    normalize: (object) => defaultWebhookConfiguration(object, true),
+    validate: (object) => [...validateSubdomainName(object), ...validateWebhookConfiguration(object, true)],
+  },
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration': {
+    normalize: (object) => defaultWebhookConfiguration(object, false),
+    validate: (object) => [...validateSubdomainName(object), ...validateWebhookConfiguration(object, false)],
+  },
   'rbac.authorization.k8s.io/Role': { validate: validateRole },
   'rbac.authorization.k8s.io/ClusterRole': { validate: validateRole },
   'rbac.authorization.k8s.io/RoleBinding': { validate: (object) => validateBinding(object, false) },

@@ -71,7 +71,7 @@ export function withCustomResources(base: ResourceHandlerServices, serving: Cust
       if (info?.terminating === true && request.operation === 'CREATE') {
         throw forbidden({ group: definition.group, resource: definition.plural }, request.name, 'create not allowed while custom resource definition is terminating');
       }
-      await base.admit(request);
+      return base.admit(request);
     },
   };
 }

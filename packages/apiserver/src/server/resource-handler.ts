@@ -46,8 +46,8 @@ export interface ResourceHandlerServices {
   /** Compiles label and field selectors into a predicate (400 on bad syntax or unsupported fields). */
   selector(definition: ResourceDefinition, labelSelector: string | undefined, fieldSelector: string | undefined): { matches: (object: KubeObject) => boolean; filtered: boolean };
   toTable(definition: ResourceDefinition, objects: readonly KubeObject[], options: TableOptions): object;
-  /** Admission for writes (mutating then validating); may change `request.object` in place. */
-  admit(request: AdmissionRequest): Promise<void>;
+  /** Admission for writes (mutating then validating); may change `request.object` in place. Returns warnings for the client. */
+  admit(request: AdmissionRequest): Promise<readonly string[]>;
   /**
    * Server-side apply of `config` over `live` (undefined: not there yet):
    * the merged object with its managedFields, or a 409 listing conflicts.
@@ -123,9 +123,19 @@ const UNAUTHENTICATED: UserInfo = { name: ANONYMOUS_USER, groups: [ALL_UNAUTHENT
 type Admit = (operation: AdmissionOperation, object: KubeObject | undefined, old: KubeObject | undefined, dryRun: boolean) => Promise<void>;
 
 /** Admission of writes to one object of a request: the request's facts bound once. */
-function admitter(services: ResourceHandlerServices, definition: ResourceDefinition, info: ResourceRequestInfo, namespace: string, subresource: string, user: UserInfo | undefined): Admit {
-  return (operation, object, oldObject, dryRun) =>
-    services.admit({
+function admitter(
+  services: ResourceHandlerServices,
+  definition: ResourceDefinition,
+  info: ResourceRequestInfo,
+  namespace: string,
+  subresource: string,
+  user: UserInfo | undefined,
+  warnings: string[],
+): Admit {
+  return async (operation, object, oldObject, dryRun) => {
+    // A retried update admits again: keep the last attempt's warnings only.
+    warnings.length = 0;
+    const given = await services.admit({
       operation,
       definition,
       subresource,
@@ -136,6 +146,8 @@ function admitter(services: ResourceHandlerServices, definition: ResourceDefinit
       dryRun,
       user: user ?? UNAUTHENTICATED,
     });
+    warnings.push(...given);
+  };
 }
 
 function ensureVerb(definition: ResourceDefinition, verb: string, subresource: string): void {
@@ -157,7 +169,8 @@ async function handleMainVerbs(
 ): Promise<void> {
   const { definition, store } = resource;
   ensureVerb(definition, info.verb, subresource);
-  const admit = admitter(services, definition, info, namespace, subresource, url.user);
+  const admissionWarnings: string[] = [];
+  const admit = admitter(services, definition, info, namespace, subresource, url.user, admissionWarnings);
   if (subresource !== '' && !['get', 'update', 'patch'].includes(info.verb)) {
     throw methodNotAllowed('the server does not allow this method on the requested resource');
   }
@@ -213,7 +226,7 @@ async function handleMainVerbs(
       const { object, warnings } = services.decodeObject(definition, await services.readObject(definition, request), write.fieldValidation);
       await admit('CREATE', object, undefined, write.dryRun);
       const created = await store.create(namespace, object, { dryRun: write.dryRun, manager: managerOf(write, request) });
-      return sendRendered(services, definition, response, 201, created, negotiated, undefined, warnings);
+      return sendRendered(services, definition, response, 201, created, negotiated, undefined, [...warnings, ...admissionWarnings]);
     }
     case 'update': {
       const write = parseQuery(writeQuery, url.query);
@@ -227,13 +240,13 @@ async function handleMainVerbs(
         },
         { dryRun: write.dryRun, subresource, manager: managerOf(write, request) },
       );
-      return sendRendered(services, definition, response, result.created ? 201 : 200, result.object, negotiated, undefined, warnings);
+      return sendRendered(services, definition, response, result.created ? 201 : 200, result.object, negotiated, undefined, [...warnings, ...admissionWarnings]);
     }
     case 'patch': {
       const write = parseQuery(writeQuery, url.query);
       const kind = patchType(request.headers['content-type']);
       validatePatchOptions(write, kind === 'apply');
-      if (kind === 'apply') return handleApply(services, resource, info, write, request, response, namespace, subresource, negotiated, admit);
+      if (kind === 'apply') return handleApply(services, resource, info, write, request, response, namespace, subresource, negotiated, admit, admissionWarnings);
       const body = await readBody(request);
       const warnings: string[] = [];
       const result = await store.update(
@@ -251,7 +264,7 @@ async function handleMainVerbs(
         },
         { dryRun: write.dryRun, subresource, allowCreate: false, manager: managerOf(write, request) },
       );
-      return sendRendered(services, definition, response, 200, result.object, negotiated, undefined, warnings);
+      return sendRendered(services, definition, response, 200, result.object, negotiated, undefined, [...warnings, ...admissionWarnings]);
     }
     case 'delete': {
       const options = await deleteOptions(services, request, url.query);
@@ -265,7 +278,7 @@ async function handleMainVerbs(
       }
       // Upstream answers 202 for an object that stays only when the (deprecated)
       // orphanDependents=false asked for cascading; otherwise 200, body the object.
-      return sendRendered(services, definition, response, options.cascadingRequested === true ? 202 : 200, outcome.object, negotiated);
+      return sendRendered(services, definition, response, options.cascadingRequested === true ? 202 : 200, outcome.object, negotiated, undefined, admissionWarnings);
     }
     case 'deletecollection': {
       const options = await deleteOptions(services, request, url.query);
@@ -320,6 +333,7 @@ async function handleApply(
   subresource: string,
   negotiated: Negotiated,
   admit: Admit,
+  admissionWarnings: readonly string[],
 ): Promise<void> {
   const { definition, store } = resource;
   const expectedVersion = apiVersionOf(definition);
@@ -351,7 +365,7 @@ async function handleApply(
     },
     { dryRun: write.dryRun, subresource, allowCreate: subresource === '', manager, managedFieldsComputed: true },
   );
-  return sendRendered(services, definition, response, result.created ? 201 : 200, result.object, negotiated, undefined, warnings);
+  return sendRendered(services, definition, response, result.created ? 201 : 200, result.object, negotiated, undefined, [...warnings, ...admissionWarnings]);
 }
 
 async function deleteOptions(services: ResourceHandlerServices, request: IncomingRequest, query: URLSearchParams): Promise<DeleteRequest & { readonly cascadingRequested: boolean }> {
@@ -486,7 +500,8 @@ async function handleScale(
 ): Promise<void> {
   const { definition, store } = resource;
   const scale = definition.subresources.scale!;
-  const admit = admitter(services, definition, info, namespace, 'scale', url.user);
+  const admissionWarnings: string[] = [];
+  const admit = admitter(services, definition, info, namespace, 'scale', url.user, admissionWarnings);
   const negotiated = negotiate(request.headers.accept, { renderings: [] });
   const toScale = (object: KubeObject): object => {
     const selectorValue = scale.labelSelectorPath !== undefined ? readPath(object, scale.labelSelectorPath) : undefined;
@@ -536,7 +551,7 @@ async function handleScale(
         },
         { dryRun: write.dryRun, subresource: 'scale', manager: managerOf(write, request) },
       );
-      return sendObject(response, 200, toScale(result.object), negotiated);
+      return sendObject(response, 200, toScale(result.object), negotiated, { warnings: admissionWarnings });
     }
     default:
       throw methodNotAllowed('the server does not allow this method on the requested resource');
