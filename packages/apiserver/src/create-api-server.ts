@@ -14,6 +14,7 @@ import { openApiRoute } from './openapi/route.js';
 import { KUBERNETES_VERSION } from './server/version.js';
 import { reconcileBootstrapPolicy } from './auth/rbac/bootstrap/reconcile.js';
 import { AdmissionChain } from './admission/chain.js';
+import { namespaceLifecyclePlugin } from './admission/plugins/namespace-lifecycle.js';
 import { inProcessPlugins, type InProcessAdmission } from './admission/in-process.js';
 import { callWebhook } from './admission/webhooks/call.js';
 import { webhookPlugins, webhookSources } from './admission/webhooks/webhook-plugins.js';
@@ -75,9 +76,9 @@ export async function createApiServer(options: CreateApiServerOptions): Promise<
   const admissionLogger = logger.child({ component: 'admission' });
   const [inProcessMutating, inProcessValidating] = inProcessPlugins(options.admission ?? {}, sources.namespaceLabels, admissionLogger);
   const [mutatingWebhooks, validatingWebhooks] = webhookPlugins(sources, callWebhook, admissionLogger);
-  // Upstream's order for the plugins lk has: RBAC's escalation checks (its storage's, here first), then
+  // Upstream's order for the plugins lk has: NamespaceLifecycle, RBAC's escalation checks (its storage's), then
   // mutation (the host's hooks, then webhooks), then validation (the host's hooks, then webhooks).
-  admission.use(rbacEscalationPlugin(rbac, access.authorizer), inProcessMutating!, mutatingWebhooks!, inProcessValidating!, validatingWebhooks!);
+  admission.use(namespaceLifecyclePlugin(), rbacEscalationPlugin(rbac, access.authorizer), inProcessMutating!, mutatingWebhooks!, inProcessValidating!, validatingWebhooks!);
   await bootstrapCluster(server, serviceAllocator, logger);
   await reconcileBootstrapPolicy(server, logger);
   // CRDs already in the datastore are served before the server is handed out (and reports ready).

@@ -5,7 +5,7 @@ import { createSecureServer, type Http2Session } from 'node:http2';
 import { isIP, type Server, type Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { createApiServer, type ApiServer, type AuthenticationOptions, type AuthorizationOptions } from '@lk/apiserver';
+import { createApiServer, type ApiServer, type AuthenticationOptions, type AuthorizationOptions, type InProcessAdmission } from '@lk/apiserver';
 import { ensureCertificates, type CertificateOptions } from '@lk/certs';
 import { ApiClient, clusterRoleAggregationController, garbageCollector, namespaceController } from '@lk/controllers';
 import { openBackend, redact, type Backend, type OpenBackendOptions } from '@lk/datastore-kine';
@@ -50,6 +50,11 @@ export interface CreateServerOptions {
   readonly authentication?: Omit<AuthenticationOptions, 'clientCaPem'>;
   /** How requests are authorized: RBAC (with the Node authorizer) by default; the host's authorizers go first. */
   readonly authorization?: AuthorizationOptions;
+  /**
+   * The host's own admission hooks: TypeScript functions that see the same
+   * AdmissionReview request a webhook sees and answer as a webhook does.
+   */
+  readonly admission?: InProcessAdmission;
   /** Certificate lifetimes and upkeep (https only). */
   readonly certificates?: CertificateUpkeepOptions;
 }
@@ -155,6 +160,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
         tokenAuthenticators: [credentials.tokenAuthenticator, ...(options.authentication?.tokenAuthenticators ?? [])],
       },
       authorization: options.authorization,
+      ...(options.admission !== undefined && { admission: options.admission }),
     });
     // Connections, so close() can end open watches at once.
     const connections = new Set<Socket | Http2Session>();

@@ -202,3 +202,14 @@ describe('in-process admission hooks', () => {
     expect(refused.body).toMatchObject({ reason: 'Invalid', message: 'admission webhook "no-plaintext.host.example.com" denied the request: that password is too well known' });
   });
 });
+
+describe('NamespaceLifecycle', () => {
+  it('refuses deleting the namespaces a cluster cannot do without', async () => {
+    for (const name of ['default', 'kube-system', 'kube-public']) {
+      const refused = await server().api('DELETE', `/api/v1/namespaces/${name}`);
+      expect(refused.status).toBe(403);
+      expect(refused.body.message).toBe(`namespaces "${name}" is forbidden: this namespace may not be deleted`);
+    }
+    expect((await server().api('GET', '/api/v1/namespaces/default')).body.metadata.deletionTimestamp).toBeUndefined();
+  });
+});
