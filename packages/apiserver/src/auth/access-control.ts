@@ -7,6 +7,8 @@ import { RequestAuthenticator } from './authentication/request-authenticator.js'
 import { staticTokenAuthenticator, type StaticToken } from './authentication/static-tokens.js';
 import { x509Authenticator } from './authentication/x509.js';
 import { RbacAuthorizer } from './rbac/authorizer.js';
+import { NodeAuthorizer } from './node/node-authorizer.js';
+import { NodeGraph } from './node/node-graph.js';
 import { PolicyIndex } from './rbac/policy-index.js';
 import type { Authenticator, Authorizer, TokenAuthenticator } from './types.js';
 
@@ -27,7 +29,7 @@ export interface AuthenticationOptions {
 
 export interface AuthorizationOptions {
   /**
-   * `RBAC` (the default) with the Node authorizer: upstream's
+   * `RBAC` (the default) behind the Node authorizer: upstream's
    * --authorization-mode=Node,RBAC. `AlwaysAllow` lets every authenticated
    * or anonymous request through: for tests of code that is not about access.
    */
@@ -51,6 +53,14 @@ export async function rbacAuthorizer(server: ApiServer): Promise<RbacAuthorizer>
   const cache = async (plural: string) => server.cacheFor(server.registry.find('rbac.authorization.k8s.io', 'v1', plural)!.definition);
   const [roles, clusterRoles, roleBindings, clusterRoleBindings] = await Promise.all([cache('roles'), cache('clusterroles'), cache('rolebindings'), cache('clusterrolebindings')]);
   return new RbacAuthorizer(new PolicyIndex({ roles, clusterRoles, roleBindings, clusterRoleBindings }));
+}
+
+/** The Node authorizer over the API server's watch caches of pods and claims. */
+export async function nodeAuthorizer(server: ApiServer): Promise<NodeAuthorizer> {
+  const pods = server.registry.find('', 'v1', 'pods')!.definition;
+  const claims = server.registry.find('', 'v1', 'persistentvolumeclaims')!.definition;
+  const [podCache, claimCache] = await Promise.all([server.cacheFor(pods), server.cacheFor(claims)]);
+  return new NodeAuthorizer(new NodeGraph(podCache), (namespace, name) => claimCache.get(objectKey(claims, namespace, name)));
 }
 
 /** Reads a kube-system Secret from the watch cache, falling back to storage for one written a moment ago. */
@@ -86,6 +96,6 @@ export async function createAccessControl(
   if (authentication.bootstrapTokens !== false) tokenAuthenticators.push(bootstrapTokenAuthenticator(kubeSystemSecrets(server)));
   tokenAuthenticators.push(...lkTokenAuthenticators, ...(authentication.tokenAuthenticators ?? []));
   const authenticator = new RequestAuthenticator({ authenticators, tokenAuthenticators, audiences, anonymous: authentication.anonymous });
-  const builtin = authorization.mode === 'AlwaysAllow' ? [alwaysAllow] : [rbac];
+  const builtin = authorization.mode === 'AlwaysAllow' ? [alwaysAllow] : [await nodeAuthorizer(server), rbac];
   return { authenticator, authorizer: new AuthorizerChain([...(authorization.authorizers ?? []), ...builtin]) };
 }
