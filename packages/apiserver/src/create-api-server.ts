@@ -14,6 +14,9 @@ import { openApiRoute } from './openapi/route.js';
 import { KUBERNETES_VERSION } from './server/version.js';
 import { reconcileBootstrapPolicy } from './auth/rbac/bootstrap/reconcile.js';
 import { AdmissionChain } from './admission/chain.js';
+import { ServiceAccountTokens, type ServiceAccountKeyOptions } from './auth/serviceaccount/token-issuer.js';
+import { serviceAccountObjects, serviceAccountTokenAuthenticator } from './auth/serviceaccount/token-authenticator.js';
+import { openIdDiscoveryRoute } from './auth/serviceaccount/oidc-discovery.js';
 import { namespaceLifecyclePlugin } from './admission/plugins/namespace-lifecycle.js';
 import { inProcessPlugins, type InProcessAdmission } from './admission/in-process.js';
 import { callWebhook } from './admission/webhooks/call.js';
@@ -37,6 +40,12 @@ export interface CreateApiServerOptions {
   readonly authentication?: AuthenticationOptions;
   /** How requests are authorized: RBAC by default. */
   readonly authorization?: AuthorizationOptions;
+  /**
+   * The service-account token keys (lk's certs write them to
+   * `<dataDir>/tls/service.key`/`.pub`), issuer and API audiences. Without
+   * keys, a key pair is made up at start: tokens then end with the process.
+   */
+  readonly serviceAccount?: Partial<ServiceAccountKeyOptions> & { readonly apiAudiences?: readonly string[] };
   /** The host's own admission hooks, called like webhooks without a webhook server. */
   readonly admission?: InProcessAdmission;
 }
@@ -52,6 +61,11 @@ export async function createApiServer(options: CreateApiServerOptions): Promise<
   const schemas = new CompositeSchemaRegistry(builtinSchemas());
   const crds = new CustomResourceDefinitions({ schemas, logger });
   const admission = new AdmissionChain();
+  const accountKeys = options.serviceAccount;
+  const serviceAccountTokens =
+    accountKeys?.privateKeyPem !== undefined ? new ServiceAccountTokens({ ...accountKeys, privateKeyPem: accountKeys.privateKeyPem }) : ServiceAccountTokens.ephemeral(accountKeys?.issuer);
+  // Upstream's default API audience is the issuer.
+  const apiAudiences = accountKeys?.apiAudiences ?? [serviceAccountTokens.issuer];
   const serviceAllocator = new ServiceAllocator(options.backend, {
     serviceCidr: options.serviceCidr ?? '10.43.0.0/16',
     nodePortRange: options.nodePortRange ?? [30000, 32767],
@@ -62,7 +76,7 @@ export async function createApiServer(options: CreateApiServerOptions): Promise<
     lkVersion: options.lkVersion,
     watchCacheCapacity: options.watchCacheCapacity,
     validateMetadata: validateObjectMeta,
-    services: (apiServer) => crds.services(apiServer, builtinServices(apiServer, { schemas, admission })),
+    services: (apiServer) => crds.services(apiServer, builtinServices(apiServer, { schemas, admission, serviceAccountTokens, apiAudiences })),
   });
   server.addRoute(openApiRoute(server.registry, schemas, `v${KUBERNETES_VERSION.major}.${KUBERNETES_VERSION.minor}.${KUBERNETES_VERSION.patch}`));
   for (const info of BUILTIN_RESOURCES) {
@@ -70,7 +84,10 @@ export async function createApiServer(options: CreateApiServerOptions): Promise<
   }
   await server.startCaches();
   const rbac = await rbacAuthorizer(server);
-  const access = await createAccessControl(server, options.authentication ?? {}, options.authorization ?? {}, rbac);
+  const access = await createAccessControl(server, options.authentication ?? {}, options.authorization ?? {}, rbac, [
+    serviceAccountTokenAuthenticator(serviceAccountTokens, serviceAccountObjects(server)),
+  ], apiAudiences);
+  server.addRoute(openIdDiscoveryRoute(serviceAccountTokens, () => `https://${server.advertisedAddress}/openid/v1/jwks`));
   server.useAccessControl(access);
   const sources = await webhookSources(server);
   const admissionLogger = logger.child({ component: 'admission' });

@@ -7,3 +7,5 @@ export { NamespaceReconciler, namespaceController } from './namespace/namespace-
 export { GarbageCollector, GarbageCollectorReconciler, garbageCollector, type GarbageCollectorOptions } from './garbage-collector/garbage-collector.js';
 export { ObjectGraph, type GraphNode, type OwnerReference } from './garbage-collector/object-graph.js';
 export { ClusterRoleAggregationReconciler, clusterRoleAggregationController, selectorMatches } from './clusterrole-aggregation/clusterrole-aggregation.js';
+export { ServiceAccountsReconciler, serviceAccountsController } from './serviceaccount/serviceaccounts-controller.js';
+export { RootCaPublisherReconciler, rootCaPublisher, ROOT_CA_CONFIGMAP } from './serviceaccount/root-ca-publisher.js';

@@ -7,13 +7,13 @@ import { dirname, join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createApiServer, type ApiServer, type AuthenticationOptions, type AuthorizationOptions, type InProcessAdmission } from '@lk/apiserver';
 import { ensureCertificates, type CertificateOptions } from '@lk/certs';
-import { ApiClient, clusterRoleAggregationController, garbageCollector, namespaceController } from '@lk/controllers';
+import { ApiClient, clusterRoleAggregationController, garbageCollector, namespaceController, rootCaPublisher, serviceAccountsController } from '@lk/controllers';
 import { openBackend, redact, type Backend, type OpenBackendOptions } from '@lk/datastore-kine';
 import { pino, type Logger } from 'pino';
 import { z } from 'zod';
 import { ConfigurationError } from './errors.js';
 import { renderKubeconfig } from './kubeconfig.js';
-import { InProcessCredentials, type Credentials } from './credentials.js';
+import { InProcessCredentials, type Credentials, type Identity } from './credentials.js';
 import { maintainCertificates } from './certificate-maintenance.js';
 
 export interface CreateServerOptions {
@@ -161,6 +161,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       },
       authorization: options.authorization,
       ...(options.admission !== undefined && { admission: options.admission }),
+      // Over TLS, the key pair in <dataDir>/tls signs service-account tokens, so they outlive restarts.
+      ...(tls !== undefined && { serviceAccount: { privateKeyPem: tls.serviceAccount.privateKeyPem, publicKeyPems: [tls.serviceAccount.publicKeyPem] } }),
     });
     // Connections, so close() can end open watches at once.
     const connections = new Set<Socket | Http2Session>();
@@ -208,15 +210,21 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     // The controllers a cluster needs for the API to behave (namespace deletion, cascading deletion
     // through ownerReferences), talking to the API like any client, each as its own service account
     // (kube-controller-manager's --use-service-account-credentials), which RBAC's bootstrap policy grants.
-    const controllerClient = async (name: string): Promise<ApiClient> => {
-      const { fetch, token } = await credentials.forUser(controllerIdentity(name));
-      return new ApiClient({ server: url, userAgent: `lk-controller-manager/${name}`, ...(fetch !== undefined && { fetch }), ...(token !== undefined && { token }) });
+    const clientAs = async (identity: Identity, agent: string): Promise<ApiClient> => {
+      const { fetch, token } = await credentials.forUser(identity);
+      return new ApiClient({ server: url, userAgent: agent, ...(fetch !== undefined && { fetch }), ...(token !== undefined && { token }) });
     };
+    const controllerClient = (name: string): Promise<ApiClient> => clientAs(controllerIdentity(name), `lk-controller-manager/${name}`);
+    // Shared informers list and watch as the controller manager itself (its role may list and watch everything).
+    const managerClient = await clientAs({ name: 'system:kube-controller-manager', groups: [] }, 'lk-controller-manager');
     const controllerLogger = logger.child({ component: 'controllers' });
     const controllers = [
       namespaceController(await controllerClient('namespace-controller'), controllerLogger),
       garbageCollector(await controllerClient('generic-garbage-collector'), controllerLogger),
       clusterRoleAggregationController(await controllerClient('clusterrole-aggregation-controller'), controllerLogger),
+      serviceAccountsController(await controllerClient('service-account-controller'), controllerLogger, managerClient),
+      // Pods trust the API through this CA; over plain HTTP there is none to publish.
+      ...(tls !== undefined ? [rootCaPublisher(await controllerClient('root-ca-cert-publisher'), tls.serverCa.certificatePem, controllerLogger, managerClient)] : []),
     ];
     for (const controller of controllers) controller.start();
 

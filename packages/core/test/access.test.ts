@@ -106,3 +106,32 @@ describe('kubectl as a user from a client certificate', () => {
     expect(refused.stderr).toContain('the server has asked for the client to provide credentials');
   });
 });
+
+describe('service accounts on a running control plane', () => {
+  it('gives every namespace a default account and the root CA, and kubectl create token makes a token RBAC then judges', async () => {
+    expect((await kubectl(admin, ['create', 'namespace', 'apps'])).code).toBe(0);
+    const account = await until(() => kubectl(admin, ['get', 'serviceaccount', 'default', '-n', 'apps', '-o', 'name']), (result) => result.code === 0);
+    expect(account.stdout.trim()).toBe('serviceaccount/default');
+    const rootCa = await until(() => kubectl(admin, ['get', 'configmap', 'kube-root-ca.crt', '-n', 'apps', '-o', 'jsonpath={.data.ca\\.crt}']), (result) => result.code === 0);
+    expect(rootCa.stdout).toBe(readFileSync(join(dir, 'cluster', 'tls', 'server-ca.crt'), 'utf8'));
+
+    const created = await kubectl(admin, ['create', 'token', 'default', '-n', 'apps', '--duration', '15m']);
+    expect(created.code).toBe(0);
+    const jwt = created.stdout.trim();
+    const ca = Buffer.from(String((parse(readFileSync(admin, 'utf8')) as { clusters: { cluster: Record<string, string> }[] }).clusters[0]!.cluster['certificate-authority-data']), 'base64').toString();
+    const robot = join(dir, 'robot.yaml');
+    writeFileSync(robot, renderKubeconfig({ server: server.url, name: 'lk', certificateAuthorityData: ca, token: jwt }));
+    const whoami = await kubectl(robot, ['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']);
+    expect(whoami.stdout).toBe('system:serviceaccount:apps:default');
+    const refused = await kubectl(robot, ['get', 'secrets', '-n', 'apps']);
+    expect(refused.stderr.trim()).toBe('Error from server (Forbidden): secrets is forbidden: User "system:serviceaccount:apps:default" cannot list resource "secrets" in API group "" in the namespace "apps"');
+    expect((await kubectl(admin, ['create', 'rolebinding', 'default-edit', '--clusterrole=edit', '--serviceaccount=apps:default', '-n', 'apps'])).code).toBe(0);
+    expect((await until(() => kubectl(robot, ['get', 'secrets', '-n', 'apps']), (result) => result.code === 0)).code).toBe(0);
+
+    // Deleting the account ends its tokens (the controller makes a new default, with a new uid).
+    expect((await kubectl(admin, ['delete', 'serviceaccount', 'default', '-n', 'apps'])).code).toBe(0);
+    const ended = await until(() => kubectl(robot, ['get', 'secrets', '-n', 'apps']), (result) => result.code !== 0);
+    // kubectl words a 401 by what it was doing: discovery or the request itself.
+    expect(ended.stderr).toMatch(/You must be logged in to the server \(Unauthorized\)|the server has asked for the client to provide credentials/);
+  });
+});

@@ -1,6 +1,6 @@
 import type { ApiServer, AccessControl } from '../server/api-server.js';
 import { objectKey } from '../registry/object-codec.js';
-import type { KubeObject } from '../resources/types.js';
+import { objectReader } from './object-reader.js';
 import { AuthorizerChain } from './authorization/authorizer-chain.js';
 import { bootstrapTokenAuthenticator } from './authentication/bootstrap-tokens.js';
 import { RequestAuthenticator } from './authentication/request-authenticator.js';
@@ -63,16 +63,6 @@ export async function nodeAuthorizer(server: ApiServer): Promise<NodeAuthorizer>
   return new NodeAuthorizer(new NodeGraph(podCache), (namespace, name) => claimCache.get(objectKey(claims, namespace, name)));
 }
 
-/** Reads a kube-system Secret from the watch cache, falling back to storage for one written a moment ago. */
-function kubeSystemSecrets(server: ApiServer): (name: string) => Promise<KubeObject | undefined> {
-  return async (name) => {
-    const secrets = server.registry.find('', 'v1', 'secrets')!;
-    const cached = (await server.cacheFor(secrets.definition)).get(objectKey(secrets.definition, 'kube-system', name));
-    if (cached !== undefined) return cached;
-    return secrets.store.get('kube-system', name).catch(() => undefined);
-  };
-}
-
 /**
  * The authentication and authorization lk puts in front of its API:
  * client certificates, static, bootstrap and the host's tokens, anonymous
@@ -88,12 +78,13 @@ export async function createAccessControl(
   lkTokenAuthenticators: readonly TokenAuthenticator[] = [],
   audiences: readonly string[] = [],
 ): Promise<AccessControl> {
+  const secrets = objectReader(server, '', 'secrets');
   const authenticators: Authenticator[] = [];
   if (authentication.clientCaPem !== undefined) authenticators.push(x509Authenticator(authentication.clientCaPem));
   authenticators.push(...(authentication.authenticators ?? []));
   const tokenAuthenticators: TokenAuthenticator[] = [];
   if ((authentication.tokens ?? []).length > 0) tokenAuthenticators.push(staticTokenAuthenticator(authentication.tokens!));
-  if (authentication.bootstrapTokens !== false) tokenAuthenticators.push(bootstrapTokenAuthenticator(kubeSystemSecrets(server)));
+  if (authentication.bootstrapTokens !== false) tokenAuthenticators.push(bootstrapTokenAuthenticator((name) => secrets('kube-system', name)));
   tokenAuthenticators.push(...lkTokenAuthenticators, ...(authentication.tokenAuthenticators ?? []));
   const authenticator = new RequestAuthenticator({ authenticators, tokenAuthenticators, audiences, anonymous: authentication.anonymous });
   const builtin = authorization.mode === 'AlwaysAllow' ? [alwaysAllow] : [await nodeAuthorizer(server), rbac];

@@ -20,10 +20,16 @@ import { unsupportedMediaType } from '../errors/status.js';
 import { applyFieldValidation, fieldValidationDirective, parseBodyForStrictDecoding, strictDecodingErrors, type ParsedBody } from '../validation/schema-decode.js';
 import type { SchemaNode } from '../validation/schema-common.js';
 import type { AdmissionChain } from '../admission/chain.js';
+import type { ServiceAccountTokens } from '../auth/serviceaccount/token-issuer.js';
+import { handleTokenRequest, TOKEN_REQUEST_SCHEMA } from '../auth/serviceaccount/token-request.js';
+import { serviceAccountObjects } from '../auth/serviceaccount/token-authenticator.js';
 
 export interface ServicesDependencies {
   readonly schemas: SchemaRegistry;
   readonly admission: AdmissionChain;
+  /** Signs service-account tokens (TokenRequest) for these audiences. */
+  readonly serviceAccountTokens: ServiceAccountTokens;
+  readonly apiAudiences: readonly string[];
 }
 
 /** Upstream's watch timeout when the client names none: a random duration in [30, 60) minutes, so watches do not all end together. */
@@ -112,6 +118,14 @@ export function builtinServices(server: ApiServer, dependencies: ServicesDepende
           return true;
         case 'pods/binding':
           await handlePodBinding(resource, info, query, request, response, () => this.readBodyAs(BINDING_SCHEMA, request), now);
+          return true;
+        case 'serviceaccounts/token':
+          await handleTokenRequest(info, query, request, response, () => this.readBodyAs(TOKEN_REQUEST_SCHEMA, request), {
+            tokens: dependencies.serviceAccountTokens,
+            objects: serviceAccountObjects(server),
+            audiences: dependencies.apiAudiences,
+            now,
+          });
           return true;
         case 'pods/eviction': {
           const budgets = server.registry.find('policy', 'v1', 'poddisruptionbudgets');

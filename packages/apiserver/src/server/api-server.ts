@@ -119,6 +119,11 @@ export class ApiServer {
     return this.access;
   }
 
+  /** Where clients reach this server (host:port). */
+  get advertisedAddress(): string {
+    return this.advertised;
+  }
+
   /** Where clients reach this server (host:port), for discovery's serverAddressByClientCIDRs. */
   setAdvertisedAddress(address: string): void {
     this.advertised = address;

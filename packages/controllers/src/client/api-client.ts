@@ -122,6 +122,10 @@ export class ApiClient {
     return this.request<ApiList>('GET', search === '' ? path : `${path}?${search}`, undefined, undefined, undefined, acceptFor(options, 'PartialObjectMetadataList'));
   }
 
+  post<T = ApiObject>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('POST', path, body);
+  }
+
   put<T = ApiObject>(path: string, body: unknown): Promise<T> {
     return this.request<T>('PUT', path, body);
   }
