@@ -14,6 +14,8 @@ x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoPro
 type CryptoKey = webcrypto.CryptoKey;
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+/** How lk's CAs sign: ECDSA with SHA-256. */
+export const signingAlgorithm = ALGORITHM;
 
 export interface KeyPair {
   readonly privateKey: CryptoKey;
@@ -86,7 +88,7 @@ function distinguishedName(subject: Subject): string {
 }
 
 /** A positive serial of 128 random bits, as RFC 5280 recommends. */
-function serialNumber(): string {
+export function serialNumber(): string {
   const bytes = randomBytes(16);
   bytes[0] = bytes[0]! & 0x7f;
   return bytes.toString('hex');

@@ -1,7 +1,7 @@
 import type { KubeObject } from '../../resources/types.js';
 import { nodeRules } from '../rbac/bootstrap/cluster-roles.js';
 import { ruleAllows } from '../rbac/policy-rule.js';
-import type { AuthorizationAttributes, AuthorizationResult, Authorizer } from '../types.js';
+import type { AuthorizationAttributes, AuthorizationResult, Authorizer, RulesResult, UserInfo } from '../types.js';
 import type { NodeGraph, NodeReferences } from './node-graph.js';
 
 const NODE_PREFIX = 'system:node:';
@@ -9,7 +9,7 @@ const NODES_GROUP = 'system:nodes';
 const NODE_RULES = nodeRules();
 
 /** The node a user is, when it is one (upstream's NodeIdentifier: system:node:NAME in system:nodes). */
-export function nodeIdentity(user: AuthorizationAttributes['user']): string | undefined {
+export function nodeIdentity(user: UserInfo): string | undefined {
   if (!user.name.startsWith(NODE_PREFIX) || !user.groups.includes(NODES_GROUP)) return undefined;
   const name = user.name.slice(NODE_PREFIX.length);
   return name === '' ? undefined : name;
@@ -32,6 +32,12 @@ export class NodeAuthorizer implements Authorizer {
     private readonly graph: NodeGraph,
     private readonly claim: ClaimLookup,
   ) {}
+
+  /** Upstream's: nothing to list for other users; a node's rights depend on objects, so they are not listed. */
+  rulesFor(user: UserInfo): RulesResult {
+    if (nodeIdentity(user) === undefined) return { resourceRules: [], nonResourceRules: [], incomplete: false };
+    return { resourceRules: [], nonResourceRules: [], incomplete: true, evaluationError: 'node authorizer does not support user rule resolution' };
+  }
 
   authorize(attributes: AuthorizationAttributes): AuthorizationResult {
     const node = nodeIdentity(attributes.user);
