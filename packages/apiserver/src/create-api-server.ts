@@ -18,6 +18,7 @@ import { ServiceAccountTokens, type ServiceAccountKeyOptions } from './auth/serv
 import { serviceAccountObjects, serviceAccountTokenAuthenticator } from './auth/serviceaccount/token-authenticator.js';
 import { openIdDiscoveryRoute } from './auth/serviceaccount/oidc-discovery.js';
 import { namespaceLifecyclePlugin } from './admission/plugins/namespace-lifecycle.js';
+import { certificateSigningRequestPlugins } from './admission/plugins/certificates.js';
 import { inProcessPlugins, type InProcessAdmission } from './admission/in-process.js';
 import { callWebhook } from './admission/webhooks/call.js';
 import { webhookPlugins, webhookSources } from './admission/webhooks/webhook-plugins.js';
@@ -95,7 +96,11 @@ export async function createApiServer(options: CreateApiServerOptions): Promise<
   const [mutatingWebhooks, validatingWebhooks] = webhookPlugins(sources, callWebhook, admissionLogger);
   // Upstream's order for the plugins lk has: NamespaceLifecycle, RBAC's escalation checks (its storage's), then
   // mutation (the host's hooks, then webhooks), then validation (the host's hooks, then webhooks).
-  admission.use(namespaceLifecyclePlugin(), rbacEscalationPlugin(rbac, access.authorizer), inProcessMutating!, mutatingWebhooks!, inProcessValidating!, validatingWebhooks!);
+  admission.use(
+    namespaceLifecyclePlugin(),
+    rbacEscalationPlugin(rbac, access.authorizer),
+    ...certificateSigningRequestPlugins(access.authorizer),
+    inProcessMutating!, mutatingWebhooks!, inProcessValidating!, validatingWebhooks!);
   await bootstrapCluster(server, serviceAllocator, logger);
   await reconcileBootstrapPolicy(server, logger);
   // CRDs already in the datastore are served before the server is handed out (and reports ready).

@@ -35,25 +35,21 @@ function subjectValues(name: x509.Name, type: string): string[] {
   return name.getField(type);
 }
 
-/** Reads a PEM "CERTIFICATE REQUEST"; throws CertificateError when it is not one. */
-export async function readCertificateRequest(pem: string): Promise<CertificateRequestInfo> {
-  const blocks = pemBlocks(pem);
-  const block = blocks.find((candidate) => candidate.label === 'CERTIFICATE REQUEST');
+function decodeRequest(pem: string): x509.Pkcs10CertificateRequest {
+  const block = pemBlocks(pem).find((candidate) => candidate.label === 'CERTIFICATE REQUEST');
   if (block === undefined) throw new CertificateError('PEM block type must be CERTIFICATE REQUEST');
-  let request: x509.Pkcs10CertificateRequest;
   try {
-    request = new x509.Pkcs10CertificateRequest(block.der);
+    return new x509.Pkcs10CertificateRequest(block.der);
   } catch (error) {
     throw new CertificateError(`the CERTIFICATE REQUEST is not valid DER: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/** Reads a PEM "CERTIFICATE REQUEST" without checking its signature; throws CertificateError when it is not one. */
+export function parseCertificateRequest(pem: string): Omit<CertificateRequestInfo, 'signatureValid'> {
+  const request = decodeRequest(pem);
   const names = alternativeNames(request)?.names.items ?? [];
   const of = (type: string): string[] => names.filter((name) => name.type === type).map((name) => name.value);
-  let signatureValid = false;
-  try {
-    signatureValid = await request.verify();
-  } catch {
-    signatureValid = false;
-  }
   const subject = new x509.Name(request.subject);
   return {
     commonName: subjectValues(subject, 'CN')[0] ?? '',
@@ -62,8 +58,21 @@ export async function readCertificateRequest(pem: string): Promise<CertificateRe
     ipAddresses: of('ip'),
     emailAddresses: of('email'),
     uris: of('url'),
-    signatureValid,
   };
+}
+
+/** Whether a request is signed by the key it carries (its proof of possession). */
+export async function verifyCertificateRequest(pem: string): Promise<boolean> {
+  try {
+    return await decodeRequest(pem).verify();
+  } catch {
+    return false;
+  }
+}
+
+/** Reads a PEM "CERTIFICATE REQUEST" and checks its signature; throws CertificateError when it is not one. */
+export async function readCertificateRequest(pem: string): Promise<CertificateRequestInfo> {
+  return { ...parseCertificateRequest(pem), signatureValid: await verifyCertificateRequest(pem) };
 }
 
 const KEY_USAGES: Readonly<Record<string, x509.KeyUsageFlags>> = {
@@ -110,9 +119,7 @@ export interface SignOptions {
  * certificate authority does (pkg/controller/certificates/authority).
  */
 export async function signCertificateRequest(ca: { readonly certificatePem: string; readonly keyPem: string }, requestPem: string, options: SignOptions): Promise<string> {
-  const block = pemBlocks(requestPem).find((candidate) => candidate.label === 'CERTIFICATE REQUEST');
-  if (block === undefined) throw new CertificateError('PEM block type must be CERTIFICATE REQUEST');
-  const request = new x509.Pkcs10CertificateRequest(block.der);
+  const request = decodeRequest(requestPem);
   if (!(await request.verify())) throw new CertificateError('the certificate request is not signed by its own key');
   const keys = await importKeyPair(ca.keyPem);
   const caCertificate = new x509.X509Certificate(ca.certificatePem);

@@ -9,3 +9,5 @@ export { ObjectGraph, type GraphNode, type OwnerReference } from './garbage-coll
 export { ClusterRoleAggregationReconciler, clusterRoleAggregationController, selectorMatches } from './clusterrole-aggregation/clusterrole-aggregation.js';
 export { ServiceAccountsReconciler, serviceAccountsController } from './serviceaccount/serviceaccounts-controller.js';
 export { RootCaPublisherReconciler, rootCaPublisher, ROOT_CA_CONFIGMAP } from './serviceaccount/root-ca-publisher.js';
+export { CsrSignerReconciler, csrSigningController, type SigningAuthority, type SignerOptions } from './certificates/signer-controller.js';
+export { signerRefusal, SIGNERS, KUBE_APISERVER_CLIENT, KUBELET_CLIENT, KUBELET_SERVING, type RequestFacts } from './certificates/signer-rules.js';

@@ -6,8 +6,8 @@ import { isIP, type Server, type Socket } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createApiServer, type ApiServer, type AuthenticationOptions, type AuthorizationOptions, type InProcessAdmission } from '@lk/apiserver';
-import { ensureCertificates, type CertificateOptions } from '@lk/certs';
-import { ApiClient, clusterRoleAggregationController, garbageCollector, namespaceController, rootCaPublisher, serviceAccountsController } from '@lk/controllers';
+import { ensureCertificates, parseCertificateRequest, signCertificateRequest, type CertificateOptions } from '@lk/certs';
+import { ApiClient, clusterRoleAggregationController, csrSigningController, garbageCollector, KUBELET_SERVING, namespaceController, rootCaPublisher, serviceAccountsController } from '@lk/controllers';
 import { openBackend, redact, type Backend, type OpenBackendOptions } from '@lk/datastore-kine';
 import { pino, type Logger } from 'pino';
 import { z } from 'zod';
@@ -224,7 +224,17 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       clusterRoleAggregationController(await controllerClient('clusterrole-aggregation-controller'), controllerLogger),
       serviceAccountsController(await controllerClient('service-account-controller'), controllerLogger, managerClient),
       // Pods trust the API through this CA; over plain HTTP there is none to publish.
-      ...(tls !== undefined ? [rootCaPublisher(await controllerClient('root-ca-cert-publisher'), tls.serverCa.certificatePem, controllerLogger, managerClient)] : []),
+      ...(tls !== undefined
+        ? [
+            rootCaPublisher(await controllerClient('root-ca-cert-publisher'), tls.serverCa.certificatePem, controllerLogger, managerClient),
+            // Client certificates from the client CA (which the API trusts), kubelet serving ones from the server CA, as k3s signs them.
+            csrSigningController(await controllerClient('certificate-controller'), {
+              inspect: parseCertificateRequest,
+              sign: ({ requestPem, signerName, usages, notBefore, notAfter }) =>
+                signCertificateRequest(signerName === KUBELET_SERVING ? tls.serverCa : tls.clientCa, requestPem, { usages, notBefore, notAfter }),
+            }, controllerLogger),
+          ]
+        : []),
     ];
     for (const controller of controllers) controller.start();
 

@@ -3,7 +3,7 @@
  * users from client certificates, RBAC's bootstrap roles, 401 for
  * certificates lk does not trust, and `kubectl auth whoami / can-i`.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -133,5 +133,57 @@ describe('service accounts on a running control plane', () => {
     const ended = await until(() => kubectl(robot, ['get', 'secrets', '-n', 'apps']), (result) => result.code !== 0);
     // kubectl words a 401 by what it was doing: discovery or the request itself.
     expect(ended.stderr).toMatch(/You must be logged in to the server \(Unauthorized\)|the server has asked for the client to provide credentials/);
+  });
+});
+
+describe('certificate signing requests with kubectl', () => {
+  function opensslRequest(name: string, subject: string, extra: string[] = []): { key: string; request: string } {
+    const key = join(dir, `${name}.key`);
+    execFileSync('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', key]);
+    return { key, request: execFileSync('openssl', ['req', '-new', '-key', key, '-subj', subject, ...extra], { encoding: 'utf8' }) };
+  }
+  const manifest = (name: string, request: string, signerName: string, usages: string[]) =>
+    JSON.stringify({ apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name }, spec: { request: Buffer.from(request).toString('base64'), signerName, usages, expirationSeconds: 86_400 } });
+  const apply = (kubeconfig: string, file: string, text: string) => {
+    writeFileSync(file, text);
+    return kubectl(kubeconfig, ['create', '-f', file]);
+  };
+
+  it('kubectl certificate approve signs a client certificate that then logs in as its subject', async () => {
+    const { key, request } = opensslRequest('frank', '/O=ops/CN=frank');
+    expect((await apply(admin, join(dir, 'frank-csr.json'), manifest('frank', request, 'kubernetes.io/kube-apiserver-client', ['digital signature', 'client auth']))).code).toBe(0);
+    const pending = await kubectl(admin, ['get', 'csr', 'frank']);
+    expect(pending.stdout).toMatch(/frank\s+\S+\s+kubernetes\.io\/kube-apiserver-client\s+system:admin\s+24h\s+Pending/);
+    const approved = await kubectl(admin, ['certificate', 'approve', 'frank']);
+    expect(approved.stdout.trim()).toBe('certificatesigningrequest.certificates.k8s.io/frank approved');
+    const issued = await until(() => kubectl(admin, ['get', 'csr', 'frank', '-o', 'jsonpath={.status.certificate}']), (result) => result.stdout !== '');
+    const certificate = Buffer.from(issued.stdout, 'base64').toString('utf8');
+    writeFileSync(join(dir, 'frank.crt'), certificate);
+    expect(execFileSync('openssl', ['verify', '-CAfile', join(dir, 'cluster', 'tls', 'client-ca.crt'), join(dir, 'frank.crt')], { encoding: 'utf8' }).trim()).toBe(`${join(dir, 'frank.crt')}: OK`);
+    expect((await kubectl(admin, ['get', 'csr', 'frank'])).stdout).toMatch(/Approved,Issued/);
+
+    const ca = Buffer.from(String((parse(readFileSync(admin, 'utf8')) as { clusters: { cluster: Record<string, string> }[] }).clusters[0]!.cluster['certificate-authority-data']), 'base64').toString();
+    const frank = join(dir, 'frank.yaml');
+    writeFileSync(frank, renderKubeconfig({ server: server.url, name: 'lk', certificateAuthorityData: ca, clientCertificateData: certificate, clientKeyData: readFileSync(key, 'utf8') }));
+    const whoami = await kubectl(frank, ['auth', 'whoami', '-o', 'json']);
+    expect(JSON.parse(whoami.stdout).status.userInfo).toEqual({ username: 'frank', groups: ['ops', 'system:authenticated'] });
+  });
+
+  it('fails a kubelet serving request with the wrong subject, and leaves a denied one unsigned', async () => {
+    const wrong = opensslRequest('wrong', '/O=system:nodes/CN=not-a-node', ['-addext', 'subjectAltName=DNS:n1.local']);
+    expect((await apply(admin, join(dir, 'wrong.json'), manifest('wrong-serving', wrong.request, 'kubernetes.io/kubelet-serving', ['digital signature', 'server auth']))).code).toBe(0);
+    expect((await kubectl(admin, ['certificate', 'approve', 'wrong-serving'])).code).toBe(0);
+    const failed = await until(() => kubectl(admin, ['get', 'csr', 'wrong-serving', '-o', 'json']), (result) => result.stdout.includes('"Failed"'));
+    const conditions = JSON.parse(failed.stdout).status.conditions as { type: string; reason?: string; message?: string }[];
+    expect(conditions.find((condition) => condition.type === 'Failed')).toMatchObject({ reason: 'SignerValidationFailure', message: 'subject common name does not begin with system:node:' });
+    expect(JSON.parse(failed.stdout).status.certificate).toBeUndefined();
+
+    const denied = opensslRequest('denied', '/CN=mallory');
+    await apply(admin, join(dir, 'denied.json'), manifest('denied', denied.request, 'kubernetes.io/kube-apiserver-client', ['client auth']));
+    expect((await kubectl(admin, ['certificate', 'deny', 'denied'])).stdout.trim()).toBe('certificatesigningrequest.certificates.k8s.io/denied denied');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const still = JSON.parse((await kubectl(admin, ['get', 'csr', 'denied', '-o', 'json'])).stdout);
+    expect(still.status.certificate).toBeUndefined();
+    expect(still.status.conditions.map((condition: { type: string }) => condition.type)).toEqual(['Denied']);
   });
 });

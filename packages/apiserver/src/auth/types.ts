@@ -21,6 +21,9 @@ export const ALL_AUTHENTICATED = 'system:authenticated';
 export const ALL_UNAUTHENTICATED = 'system:unauthenticated';
 export const ANONYMOUS_USER = 'system:anonymous';
 
+/** Who a request is when nothing authenticated it (an ApiServer without access control). */
+export const UNAUTHENTICATED: UserInfo = { name: ANONYMOUS_USER, groups: [ALL_UNAUTHENTICATED] };
+
 /** What an authenticator sees of a request. */
 export interface AuthenticationRequest {
   readonly headers: IncomingHttpHeaders;

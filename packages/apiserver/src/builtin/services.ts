@@ -9,7 +9,9 @@ import { buildTable, defaultTableConvertor } from '../table/table.js';
 import type { SchemaRegistry } from '../schema/types.js';
 import { applyPatch } from '../patch/index.js';
 import { compileSelectors } from '../selectors/compile.js';
-import { bodyFormat, mediaType, parseBody, readBody } from '../request/body.js';
+import { bodyFormat, mediaType, parseBody, patchType, readBody } from '../request/body.js';
+import { handleCsrApproval } from '../resources/certificates/csr-approval.js';
+import { UNAUTHENTICATED } from '../auth/types.js';
 import { ProtobufDecoder } from '../protobuf/decode.js';
 import { typedDecodeError } from '../validation/typed-decode.js';
 import { handlePodBinding, BINDING_SCHEMA } from '../resources/core/pod-binding.js';
@@ -23,6 +25,8 @@ import type { AdmissionChain } from '../admission/chain.js';
 import type { ServiceAccountTokens } from '../auth/serviceaccount/token-issuer.js';
 import { handleTokenRequest, TOKEN_REQUEST_SCHEMA } from '../auth/serviceaccount/token-request.js';
 import { serviceAccountObjects } from '../auth/serviceaccount/token-authenticator.js';
+
+const CSR_SCHEMA = 'io.k8s.api.certificates.v1.CertificateSigningRequest';
 
 export interface ServicesDependencies {
   readonly schemas: SchemaRegistry;
@@ -107,10 +111,9 @@ export function builtinServices(server: ApiServer, dependencies: ServicesDepende
       if (body.toString('utf8').trim() === '') return undefined;
       return parseBody(body, bodyFormat(request.headers['content-type']));
     },
-    async customSubresource(resource, info, request, response) {
-      if (resource.definition.group !== '') return false;
+    async customSubresource(resource, info, request, response, user) {
       const query = new URL(request.url ?? '/', 'http://lk.invalid').searchParams;
-      const subresource = `${resource.definition.plural}/${info.subresource}`;
+      const subresource = `${resource.definition.group === '' ? '' : `${resource.definition.group}/`}${resource.definition.plural}/${info.subresource}`;
       const now = (): Date => new Date();
       switch (subresource) {
         case 'namespaces/finalize':
@@ -118,6 +121,15 @@ export function builtinServices(server: ApiServer, dependencies: ServicesDepende
           return true;
         case 'pods/binding':
           await handlePodBinding(resource, info, query, request, response, () => this.readBodyAs(BINDING_SCHEMA, request), now);
+          return true;
+        case 'certificates.k8s.io/certificatesigningrequests/approval':
+          await handleCsrApproval(resource, info, query, request, response, {
+            readObject: () => this.readBodyAs(CSR_SCHEMA, request),
+            applyPatch: (current, patch) => this.applyPatch(resource.definition, patchType(request.headers['content-type']) as 'json' | 'merge' | 'strategic', current, patch),
+            admit: async (object, old, dryRun) => {
+              await this.admit({ operation: 'UPDATE', definition: resource.definition, subresource: 'approval', namespace: '', name: info.name, object, oldObject: old, dryRun, user: user ?? UNAUTHENTICATED });
+            },
+          });
           return true;
         case 'serviceaccounts/token':
           await handleTokenRequest(info, query, request, response, () => this.readBodyAs(TOKEN_REQUEST_SCHEMA, request), {

@@ -2,6 +2,7 @@ import { crdSchemaTools, customResourceDefinitionStrategy } from '../crd/index.j
 import { BUILTIN_DEFAULTERS } from '../defaults/kinds.js';
 import type { FieldError } from '../errors/status.js';
 import { namespaceStrategy } from '../resources/core/namespace.js';
+import { certificateSigningRequestStrategy } from '../resources/certificates/csr-strategy.js';
 import { podStrategy } from '../resources/core/pod.js';
 import { serviceStrategy } from '../resources/core/service.js';
 import { eventsV1StorageCodec } from '../resources/events/conversion.js';
@@ -176,6 +177,7 @@ const SPECIFIC: Readonly<Record<string, (environment: StrategyEnvironment) => Re
   '/Service': (environment) => serviceStrategy(environment.serviceAllocator),
   '/Pod': () => podStrategy,
   'apiextensions.k8s.io/CustomResourceDefinition': () => customResourceDefinitionStrategy(crdSchemaTools),
+  'certificates.k8s.io/CertificateSigningRequest': () => certificateSigningRequestStrategy,
 };
 
 /**

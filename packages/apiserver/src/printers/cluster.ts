@@ -3,6 +3,7 @@
  * discovery, certificates, admission and apiextensions kinds, as upstream's
  * printers compute them.
  */
+import { humanDuration } from '../table/human-duration.js';
 import type { KubeObject, TableConvertor } from '../resources/types.js';
 import { ageCell, columns } from '../table/table.js';
 import { column, get, list, metaName, num, selectorText, str } from './shared.js';
@@ -138,7 +139,7 @@ export const certificateSigningRequestTable: TableConvertor = {
     const condition = conditions.length === 0 ? 'Pending' : conditions.map((entry) => entry.type ?? '').join(',');
     const issued = get(csr, 'status', 'certificate') !== undefined && conditions.some((entry) => entry.type === 'Approved');
     const seconds = get(csr, 'spec', 'expirationSeconds');
-    return [metaName(csr), ageCell(csr, now), str(get(csr, 'spec', 'signerName')), str(get(csr, 'spec', 'username')), typeof seconds === 'number' ? `${Math.round(seconds / 60)}m` : '<none>', issued ? `${condition},Issued` : condition];
+    return [metaName(csr), ageCell(csr, now), str(get(csr, 'spec', 'signerName')), str(get(csr, 'spec', 'username')), typeof seconds === 'number' ? humanDuration(seconds * 1000) : '<none>', issued ? `${condition},Issued` : condition];
   },
 };
 

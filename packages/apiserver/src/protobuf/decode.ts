@@ -17,6 +17,7 @@ const MICRO_TIME = 'io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime';
 const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
 const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
 const RAW_EXTENSION = 'io.k8s.apimachinery.pkg.runtime.RawExtension';
+const FIELDS_V1 = 'io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1';
 const JSON_TYPES = new Set([
   'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON',
   'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaPropsOrArray',
@@ -118,12 +119,25 @@ export class ProtobufDecoder {
       let value: JsonValue = defaultOf(this.registry.resolve(resolved.additionalProperties));
       for (const entry of WireReader.fields(field.bytes!)) {
         if (entry.number === 1) key = toText(entry.bytes!);
-        else if (entry.number === 2) value = this.value(entry, resolved.additionalProperties, depth);
+        else if (entry.number === 2) value = this.mapValue(entry, resolved.additionalProperties, depth);
       }
       map[key] = value;
       return;
     }
     target[name] = this.value(field, propertySchema, depth);
+  }
+
+  /**
+   * A map's value. A list of strings as a map value (UserInfo.extra, a
+   * CSR's spec.extra) travels as a message of its own (ExtraValue) whose
+   * field 1 repeats, since protobuf maps cannot hold repeated values.
+   */
+  private mapValue(field: Field, schema: Schema, depth: number): JsonValue {
+    const resolved = this.registry.resolve(schema);
+    if (resolved.type === 'array' && schema.$ref === undefined) {
+      return [...WireReader.fields(expectBytes(field))].filter((part) => part.number === 1).map((part) => toText(part.bytes!));
+    }
+    return this.value(field, schema, depth);
   }
 
   private value(field: Field, schema: Schema, depth: number): JsonValue {
@@ -181,6 +195,8 @@ export class ProtobufDecoder {
       }
       case INT_OR_STRING:
         return this.intOrString(expectBytes(field));
+      // FieldsV1 (managedFields) holds its JSON in field 1, as RawExtension does.
+      case FIELDS_V1:
       case RAW_EXTENSION: {
         for (const part of WireReader.fields(expectBytes(field))) if (part.number === 1) return rawJson(part.bytes!);
         return null;

@@ -22,7 +22,7 @@ import { versionInfo } from './version.js';
 import type { RequestAuthenticator } from '../auth/authentication/request-authenticator.js';
 import { forbiddenError } from '../auth/authorization/authorizer-chain.js';
 import { answerReview, isReviewResource, REVIEW_KINDS } from '../auth/reviews/access-reviews.js';
-import { ANONYMOUS_USER, ALL_UNAUTHENTICATED, type AuthorizationAttributes, type Authorizer, type UserInfo } from '../auth/types.js';
+import { UNAUTHENTICATED, type AuthorizationAttributes, type Authorizer, type UserInfo } from '../auth/types.js';
 import { unauthorized } from '../errors/status.js';
 
 export interface ApiServerOptions {
@@ -263,7 +263,7 @@ export class ApiServer {
   }
 
   private async authenticate(request: IncomingRequest): Promise<UserInfo> {
-    if (this.access === undefined) return { name: ANONYMOUS_USER, groups: [ALL_UNAUTHENTICATED] };
+    if (this.access === undefined) return UNAUTHENTICATED;
     const outcome = await this.access.authenticator.authenticate(request);
     if ('user' in outcome) return outcome.user;
     this.logger.debug({ method: request.method, url: request.url, reasons: outcome.refused }, 'request not authenticated');

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { ANONYMOUS_USER, ALL_UNAUTHENTICATED, type UserInfo } from '../auth/types.js';
+import { UNAUTHENTICATED, type UserInfo } from '../auth/types.js';
 import type { AdmissionOperation, AdmissionRequest } from '../admission/types.js';
 import { badRequest, invalid, methodNotAllowed, notFound, successStatus, unsupportedMediaType, type FieldError, type Status } from '../errors/status.js';
 import { bodyFormat, mediaType, parseBody, patchType, readBody, type BodyFormat, type IncomingRequest } from '../request/body.js';
@@ -70,6 +70,7 @@ export interface ResourceHandlerServices {
     info: ResourceRequestInfo,
     request: IncomingRequest,
     response: OutgoingResponse,
+    user: UserInfo | undefined,
   ): Promise<boolean>;
   /** Default watch timeout when the client gives none. */
   watchTimeoutMs(): number;
@@ -106,7 +107,7 @@ export async function handleResourceRequest(
   }
 
   if (info.subresource !== '') {
-    if (await services.customSubresource?.(resource, info, request, response)) return;
+    if (await services.customSubresource?.(resource, info, request, response, url.user)) return;
     if (info.subresource === 'status' && definition.subresources.status === true) {
       return handleMainVerbs(services, resource, info, url, request, response, namespace, 'status');
     }
@@ -117,8 +118,6 @@ export async function handleResourceRequest(
   }
   return handleMainVerbs(services, resource, info, url, request, response, namespace, '');
 }
-
-const UNAUTHENTICATED: UserInfo = { name: ANONYMOUS_USER, groups: [ALL_UNAUTHENTICATED] };
 
 type Admit = (operation: AdmissionOperation, object: KubeObject | undefined, old: KubeObject | undefined, dryRun: boolean) => Promise<void>;
 
