@@ -18,6 +18,9 @@ import { ServiceAccountTokens, type ServiceAccountKeyOptions } from './auth/serv
 import { serviceAccountObjects, serviceAccountTokenAuthenticator } from './auth/serviceaccount/token-authenticator.js';
 import { openIdDiscoveryRoute } from './auth/serviceaccount/oidc-discovery.js';
 import { namespaceLifecyclePlugin } from './admission/plugins/namespace-lifecycle.js';
+import { serviceAccountPlugin } from './admission/plugins/service-account.js';
+import { defaultTolerationSecondsPlugin } from './admission/plugins/default-toleration-seconds.js';
+import { objectReader } from './auth/object-reader.js';
 import { certificateSigningRequestPlugins } from './admission/plugins/certificates.js';
 import { inProcessPlugins, type InProcessAdmission } from './admission/in-process.js';
 import { callWebhook } from './admission/webhooks/call.js';
@@ -47,6 +50,12 @@ export interface CreateApiServerOptions {
    * keys, a key pair is made up at start: tokens then end with the process.
    */
   readonly serviceAccount?: Partial<ServiceAccountKeyOptions> & { readonly apiAudiences?: readonly string[] };
+  /**
+   * Refuse pods whose service account does not exist, as upstream. Off by
+   * default here, since a bare API server has no controller making each
+   * namespace's `default` account; createServer, which runs one, turns it on.
+   */
+  readonly requireServiceAccounts?: boolean;
   /** The host's own admission hooks, called like webhooks without a webhook server. */
   readonly admission?: InProcessAdmission;
 }
@@ -98,6 +107,8 @@ export async function createApiServer(options: CreateApiServerOptions): Promise<
   // mutation (the host's hooks, then webhooks), then validation (the host's hooks, then webhooks).
   admission.use(
     namespaceLifecyclePlugin(),
+    serviceAccountPlugin(objectReader(server, '', 'serviceaccounts'), { requireAccounts: options.requireServiceAccounts ?? false }),
+    defaultTolerationSecondsPlugin(),
     rbacEscalationPlugin(rbac, access.authorizer),
     ...certificateSigningRequestPlugins(access.authorizer),
     inProcessMutating!, mutatingWebhooks!, inProcessValidating!, validatingWebhooks!);

@@ -161,6 +161,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       },
       authorization: options.authorization,
       ...(options.admission !== undefined && { admission: options.admission }),
+      // The serviceaccount controller below makes every namespace's default account.
+      requireServiceAccounts: true,
       // Over TLS, the key pair in <dataDir>/tls signs service-account tokens, so they outlive restarts.
       ...(tls !== undefined && { serviceAccount: { privateKeyPem: tls.serviceAccount.privateKeyPem, publicKeyPems: [tls.serviceAccount.publicKeyPem] } }),
     });
