@@ -20,6 +20,7 @@ import { openIdDiscoveryRoute } from './auth/serviceaccount/oidc-discovery.js';
 import { namespaceLifecyclePlugin } from './admission/plugins/namespace-lifecycle.js';
 import { serviceAccountPlugin } from './admission/plugins/service-account.js';
 import { defaultTolerationSecondsPlugin } from './admission/plugins/default-toleration-seconds.js';
+import { podSecurityPlugin } from './admission/plugins/pod-security/pod-security.js';
 import { objectReader } from './auth/object-reader.js';
 import { certificateSigningRequestPlugins } from './admission/plugins/certificates.js';
 import { inProcessPlugins, type InProcessAdmission } from './admission/in-process.js';
@@ -109,6 +110,7 @@ export async function createApiServer(options: CreateApiServerOptions): Promise<
     namespaceLifecyclePlugin(),
     serviceAccountPlugin(objectReader(server, '', 'serviceaccounts'), { requireAccounts: options.requireServiceAccounts ?? false }),
     defaultTolerationSecondsPlugin(),
+    podSecurityPlugin(sources.namespaceLabels, admissionLogger),
     rbacEscalationPlugin(rbac, access.authorizer),
     ...certificateSigningRequestPlugins(access.authorizer),
     inProcessMutating!, mutatingWebhooks!, inProcessValidating!, validatingWebhooks!);

@@ -33,7 +33,7 @@ export const ADMIN_HEADERS = { authorization: `Bearer ${ADMIN_TOKEN}` } as const
 /** An API server (built-ins and CRDs) over a datastore (in memory by default) on a loopback port, with a kubeconfig. */
 export async function startTestApiServer(
   endpoint = 'sqlite://:memory:',
-  options: Pick<CreateApiServerOptions, 'watchCacheCapacity' | 'eventTtlSeconds' | 'authentication' | 'authorization' | 'admission'> = {},
+  options: Omit<CreateApiServerOptions, 'backend' | 'logger'> = {},
 ): Promise<TestApiServer> {
   const backend = await openBackend(endpoint, { compactIntervalMs: 0 });
   // LK_TEST_LOG=debug shows the server's (and the CRD controller's) log.

@@ -47,7 +47,8 @@ const list = (value: unknown): Json[] => (Array.isArray(value) ? (value as Json[
 
 export function serviceAccountPlugin(accounts: ObjectReader, options: ServiceAccountAdmissionOptions): AdmissionPlugin {
   const find = async (namespace: string, name: string): Promise<KubeObject | undefined> => {
-    const deadline = Date.now() + (name === 'default' ? (options.defaultAccountWaitMs ?? 2000) : 0);
+    // Only worth waiting for when its absence refuses the pod.
+    const deadline = Date.now() + (name === 'default' && options.requireAccounts ? (options.defaultAccountWaitMs ?? 2000) : 0);
     for (;;) {
       const account = await accounts(namespace, name);
       if (account !== undefined || Date.now() >= deadline) return account;
