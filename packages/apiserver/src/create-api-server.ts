@@ -18,6 +18,7 @@ import { ServiceAccountTokens, type ServiceAccountKeyOptions } from './auth/serv
 import { serviceAccountObjects, serviceAccountTokenAuthenticator } from './auth/serviceaccount/token-authenticator.js';
 import { openIdDiscoveryRoute } from './auth/serviceaccount/oidc-discovery.js';
 import { namespaceLifecyclePlugin } from './admission/plugins/namespace-lifecycle.js';
+import { limitRangerPlugin } from './admission/plugins/limit-ranger.js';
 import { serviceAccountPlugin } from './admission/plugins/service-account.js';
 import { defaultTolerationSecondsPlugin } from './admission/plugins/default-toleration-seconds.js';
 import { podSecurityPlugin } from './admission/plugins/pod-security/pod-security.js';
@@ -25,7 +26,7 @@ import { objectReader } from './auth/object-reader.js';
 import { certificateSigningRequestPlugins } from './admission/plugins/certificates.js';
 import { inProcessPlugins, type InProcessAdmission } from './admission/in-process.js';
 import { callWebhook } from './admission/webhooks/call.js';
-import { webhookPlugins, webhookSources } from './admission/webhooks/webhook-plugins.js';
+import { webhookPlugins, admissionSources } from './admission/webhooks/webhook-plugins.js';
 import { rbacEscalationPlugin } from './auth/rbac/escalation.js';
 import { createAccessControl, rbacAuthorizer, type AuthenticationOptions, type AuthorizationOptions } from './auth/access-control.js';
 
@@ -100,7 +101,7 @@ export async function createApiServer(options: CreateApiServerOptions): Promise<
   ], apiAudiences);
   server.addRoute(openIdDiscoveryRoute(serviceAccountTokens, () => `https://${server.advertisedAddress}/openid/v1/jwks`));
   server.useAccessControl(access);
-  const sources = await webhookSources(server);
+  const sources = await admissionSources(server);
   const admissionLogger = logger.child({ component: 'admission' });
   const [inProcessMutating, inProcessValidating] = inProcessPlugins(options.admission ?? {}, sources.namespaceLabels, admissionLogger);
   const [mutatingWebhooks, validatingWebhooks] = webhookPlugins(sources, callWebhook, admissionLogger);
@@ -108,6 +109,7 @@ export async function createApiServer(options: CreateApiServerOptions): Promise<
   // mutation (the host's hooks, then webhooks), then validation (the host's hooks, then webhooks).
   admission.use(
     namespaceLifecyclePlugin(),
+    limitRangerPlugin(sources.limitRanges),
     serviceAccountPlugin(objectReader(server, '', 'serviceaccounts'), { requireAccounts: options.requireServiceAccounts ?? false }),
     defaultTolerationSecondsPlugin(),
     podSecurityPlugin(sources.namespaceLabels, admissionLogger),

@@ -11,7 +11,7 @@ import { WebhookCallError, admissionResponseSchema, type AdmissionResponse, type
 import type { AdmissionPlugin } from './types.js';
 import { webhookSchema, type Webhook } from './webhooks/configuration.js';
 import { webhookMatches } from './webhooks/matching.js';
-import { dispatch, type WebhookSources } from './webhooks/webhook-plugins.js';
+import { dispatch, type AdmissionSources } from './webhooks/webhook-plugins.js';
 
 export interface InProcessHookRule {
   readonly operations: readonly ('CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT' | '*')[];
@@ -53,7 +53,7 @@ function asWebhook(hook: InProcessHook): Webhook {
 }
 
 /** The host's hooks as two admission plugins, run where upstream runs webhooks of the same kind. */
-export function inProcessPlugins(admission: InProcessAdmission, namespaceLabels: WebhookSources['namespaceLabels'], logger: Logger): AdmissionPlugin[] {
+export function inProcessPlugins(admission: InProcessAdmission, namespaceLabels: AdmissionSources['namespaceLabels'], logger: Logger): AdmissionPlugin[] {
   const bind = (hooks: readonly InProcessHook[]) => {
     const byName = new Map(hooks.map((hook) => [hook.name, hook]));
     const call = async (webhook: Webhook, review: AdmissionReviewRequest): Promise<AdmissionResponse> => {

@@ -28,6 +28,7 @@
  * findAll), strings (replace, charAt, format, strings.quote), sets, url,
  * quantity, ip and cidr. Runtime cost limits are not enforced.
  */
+import { parseQuantity as parseRationalQuantity } from '../resources/quantity.js';
 import { Environment, Optional, type ASTNode, type TypeCheckResult } from '@marcbachmann/cel-js';
 import type { FieldError } from '../errors/status.js';
 import { deepEqual } from '../registry/object-diff.js';
@@ -432,24 +433,9 @@ class CelQuantity {
   ) {}
 }
 
-const BINARY_SUFFIXES: Record<string, bigint> = { Ki: 1n << 10n, Mi: 1n << 20n, Gi: 1n << 30n, Ti: 1n << 40n, Pi: 1n << 50n, Ei: 1n << 60n };
-const DECIMAL_EXPONENTS: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
-
 function parseQuantity(text: string): CelQuantity | undefined {
-  const match = /^([+-]?)(\d+\.?\d*|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$/.exec(text);
-  if (match === null) return undefined;
-  const [, sign = '', number = '', suffix = ''] = match;
-  const [whole = '', fraction = ''] = number.split('.');
-  let numerator = BigInt(`${whole}${fraction}` || '0');
-  let denominator = 10n ** BigInt(fraction.length);
-  if (sign === '-') numerator = -numerator;
-  let exponent = 0;
-  if (suffix in BINARY_SUFFIXES) numerator *= BINARY_SUFFIXES[suffix]!;
-  else if (/^[eE]/.test(suffix)) exponent = Number(suffix.slice(1));
-  else exponent = DECIMAL_EXPONENTS[suffix] ?? 0;
-  if (exponent > 0) numerator *= 10n ** BigInt(exponent);
-  if (exponent < 0) denominator *= 10n ** BigInt(-exponent);
-  return new CelQuantity(numerator, denominator);
+  const value = parseRationalQuantity(text);
+  return value === undefined ? undefined : new CelQuantity(value.numerator, value.denominator);
 }
 
 function installQuantityLibrary(env: Environment): void {

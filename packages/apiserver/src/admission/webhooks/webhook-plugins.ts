@@ -7,19 +7,22 @@ import type { AdmissionPlugin, AdmissionRequest } from '../types.js';
 import { webhookSchema, type Webhook } from './configuration.js';
 import { webhookMatches } from './matching.js';
 
-/** What the webhook plugins read: the configurations and namespaces, from the API server's watch caches. */
-export interface WebhookSources {
+/** What admission reads on every write, from the API server's watch caches: webhook configurations, namespaces, limit ranges. */
+export interface AdmissionSources {
   configurations(kind: 'mutating' | 'validating'): readonly KubeObject[];
   namespaceLabels(name: string): Readonly<Record<string, string>> | undefined;
+  /** A namespace's LimitRanges (for LimitRanger, which reads the same caches). */
+  limitRanges(namespace: string): readonly KubeObject[];
 }
 
 /** The sources over the API server's watch caches (started already: reads are synchronous). */
-export async function webhookSources(server: ApiServer): Promise<WebhookSources> {
+export async function admissionSources(server: ApiServer): Promise<AdmissionSources> {
   const cache = (group: string, plural: string) => server.cacheFor(server.registry.find(group, 'v1', plural)!.definition);
-  const [mutating, validating, namespaces] = await Promise.all([
+  const [mutating, validating, namespaces, limitRanges] = await Promise.all([
     cache('admissionregistration.k8s.io', 'mutatingwebhookconfigurations'),
     cache('admissionregistration.k8s.io', 'validatingwebhookconfigurations'),
     cache('', 'namespaces'),
+    cache('', 'limitranges'),
   ]);
   return {
     configurations: (kind) => (kind === 'mutating' ? mutating : validating).snapshot().objects,
@@ -27,6 +30,7 @@ export async function webhookSources(server: ApiServer): Promise<WebhookSources>
       const namespace = namespaces.get(`/registry/namespaces/${name}`);
       return namespace === undefined ? undefined : (namespace.metadata.labels ?? {});
     },
+    limitRanges: (namespace) => limitRanges.snapshot(`/registry/limitranges/${namespace}/`).objects,
   };
 }
 
@@ -76,7 +80,7 @@ export async function dispatch(webhook: Webhook, request: AdmissionRequest, muta
  * Mutating webhooks run one after another (each sees the previous one's
  * changes); validating ones run after every mutation, and all must allow.
  */
-export function webhookPlugins(sources: WebhookSources, call: WebhookCaller, logger: Logger): AdmissionPlugin[] {
+export function webhookPlugins(sources: AdmissionSources, call: WebhookCaller, logger: Logger): AdmissionPlugin[] {
   const matching = (kind: 'mutating' | 'validating', request: AdmissionRequest): Webhook[] =>
     webhooksOf(sources.configurations(kind)).filter((webhook) => webhookMatches(webhook, request, (name) => sources.namespaceLabels(name)));
   return [
