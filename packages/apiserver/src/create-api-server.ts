@@ -14,6 +14,7 @@ import { openApiRoute } from './openapi/route.js';
 import { KUBERNETES_VERSION } from './server/version.js';
 import { reconcileBootstrapPolicy } from './auth/rbac/bootstrap/reconcile.js';
 import { AdmissionChain } from './admission/chain.js';
+import { ResourceQuotas } from './resources/core/resource-quotas.js';
 import { ServiceAccountTokens, type ServiceAccountKeyOptions } from './auth/serviceaccount/token-issuer.js';
 import { serviceAccountObjects, serviceAccountTokenAuthenticator } from './auth/serviceaccount/token-authenticator.js';
 import { openIdDiscoveryRoute } from './auth/serviceaccount/oidc-discovery.js';
@@ -102,11 +103,16 @@ export async function createApiServer(options: CreateApiServerOptions): Promise<
   server.addRoute(openIdDiscoveryRoute(serviceAccountTokens, () => `https://${server.advertisedAddress}/openid/v1/jwks`));
   server.useAccessControl(access);
   const sources = await admissionSources(server);
+  const quotas = new ResourceQuotas(server, logger.child({ component: 'resourcequota' }));
+  quotas.start();
+  server.onClose(() => quotas.stop());
   const admissionLogger = logger.child({ component: 'admission' });
   const [inProcessMutating, inProcessValidating] = inProcessPlugins(options.admission ?? {}, sources.namespaceLabels, admissionLogger);
   const [mutatingWebhooks, validatingWebhooks] = webhookPlugins(sources, callWebhook, admissionLogger);
-  // Upstream's order for the plugins lk has: NamespaceLifecycle, RBAC's escalation checks (its storage's), then
-  // mutation (the host's hooks, then webhooks), then validation (the host's hooks, then webhooks).
+  // Upstream's order for the plugins lk has (mutations all run before validations): NamespaceLifecycle,
+  // LimitRanger, ServiceAccount, DefaultTolerationSeconds, PodSecurity, RBAC's escalation checks (its
+  // storage's upstream), the certificate plugins, the host's hooks and webhooks, and ResourceQuota last,
+  // so that only what everything else admitted is charged.
   admission.use(
     namespaceLifecyclePlugin(),
     limitRangerPlugin(sources.limitRanges),
@@ -115,7 +121,12 @@ export async function createApiServer(options: CreateApiServerOptions): Promise<
     podSecurityPlugin(sources.namespaceLabels, admissionLogger),
     rbacEscalationPlugin(rbac, access.authorizer),
     ...certificateSigningRequestPlugins(access.authorizer),
-    inProcessMutating!, mutatingWebhooks!, inProcessValidating!, validatingWebhooks!);
+    inProcessMutating!,
+    mutatingWebhooks!,
+    inProcessValidating!,
+    validatingWebhooks!,
+    quotas.plugin(),
+  );
   await bootstrapCluster(server, serviceAllocator, logger);
   await reconcileBootstrapPolicy(server, logger);
   // CRDs already in the datastore are served before the server is handed out (and reports ready).

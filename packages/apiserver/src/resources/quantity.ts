@@ -41,3 +41,36 @@ export function addQuantities(a: Rational, b: Rational): Rational {
 export function quantityToNumber(value: Rational): number {
   return Number(value.numerator) / Number(value.denominator);
 }
+
+const BINARY = [['Ei', 60n], ['Pi', 50n], ['Ti', 40n], ['Gi', 30n], ['Mi', 20n], ['Ki', 10n]] as const;
+const DECIMAL = [['E', 18], ['P', 15], ['T', 12], ['G', 9], ['M', 6], ['k', 3]] as const;
+
+/**
+ * A quantity's canonical text: whole numbers with the largest exact
+ * suffix (binary when `binary`, as Go keeps a sum in its first operand's
+ * format), fractions in milli, micro or nano units.
+ */
+export function formatQuantity(value: Rational, binary: boolean): string {
+  const { numerator, denominator } = value;
+  if (numerator % denominator === 0n) {
+    const whole = numerator / denominator;
+    if (whole === 0n) return '0';
+    if (binary) {
+      for (const [suffix, shift] of BINARY) if (whole % (1n << shift) === 0n) return `${whole / (1n << shift)}${suffix}`;
+      return String(whole);
+    }
+    for (const [suffix, exponent] of DECIMAL) if (whole % 10n ** BigInt(exponent) === 0n) return `${whole / 10n ** BigInt(exponent)}${suffix}`;
+    return String(whole);
+  }
+  for (const [suffix, exponent] of [['m', 3], ['u', 6], ['n', 9]] as const) {
+    const scaled = numerator * 10n ** BigInt(exponent);
+    if (scaled % denominator === 0n) return `${scaled / denominator}${suffix}`;
+  }
+  // Kubernetes rounds finer amounts up to the nano.
+  return `${(numerator * 1_000_000_000n + denominator - 1n) / denominator}n`;
+}
+
+/** Whether a quantity's text uses a binary suffix (Ki, Mi…). */
+export function isBinaryQuantity(text: string): boolean {
+  return /[KMGTPE]i$/.test(text);
+}

@@ -179,6 +179,11 @@ export class ApiServer {
     return cache;
   }
 
+  /** How often a resource's cached objects have changed (0 before its cache starts): cheap change detection. */
+  cachedChanges(definition: ResourceDefinition): number {
+    return this.caches.get(resourcePrefix(definition))?.changes ?? 0;
+  }
+
   /**
    * Starts the watch cache of every registered resource now, as upstream does
    * at start-up, so that a client that lists from storage and then watches
