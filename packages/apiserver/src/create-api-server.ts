@@ -14,6 +14,8 @@ import { openApiRoute } from './openapi/route.js';
 import { KUBERNETES_VERSION } from './server/version.js';
 import { reconcileBootstrapPolicy } from './auth/rbac/bootstrap/reconcile.js';
 import { AdmissionChain } from './admission/chain.js';
+import { validatingAdmissionPolicyPlugin } from './admission/policy/validating-admission-policy.js';
+import { policySources } from './admission/policy/policy-sources.js';
 import { ResourceQuotas } from './resources/core/resource-quotas.js';
 import { ServiceAccountTokens, type ServiceAccountKeyOptions } from './auth/serviceaccount/token-issuer.js';
 import { serviceAccountObjects, serviceAccountTokenAuthenticator } from './auth/serviceaccount/token-authenticator.js';
@@ -123,6 +125,7 @@ export async function createApiServer(options: CreateApiServerOptions): Promise<
     ...certificateSigningRequestPlugins(access.authorizer),
     inProcessMutating!,
     mutatingWebhooks!,
+    validatingAdmissionPolicyPlugin(await policySources(server), admissionLogger),
     inProcessValidating!,
     validatingWebhooks!,
     quotas.plugin(),

@@ -12,6 +12,7 @@ import { validateDataKeys, validatePodSpec, validateSecretData, validateSubdomai
 import { BUILTIN_TABLES } from './tables.js';
 import { validateBinding, validateRole } from '../resources/rbac/validation.js';
 import { defaultWebhookConfiguration, validateWebhookConfiguration } from '../admission/webhooks/configuration.js';
+import { defaultPolicy, validatePolicy, validatePolicyBinding } from '../admission/policy/policy-validation.js';
 
 export interface StrategyEnvironment {
   readonly serviceAllocator: ServiceAllocator;
@@ -110,6 +111,8 @@ const RULES: Readonly<Record<string, KindRules>> = {
     normalize: (object) => defaultWebhookConfiguration(object, false),
     validate: (object) => [...validateSubdomainName(object), ...validateWebhookConfiguration(object, false)],
   },
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicy': { normalize: defaultPolicy, validate: (object) => [...validateSubdomainName(object), ...validatePolicy(object)] },
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding': { validate: (object) => [...validateSubdomainName(object), ...validatePolicyBinding(object)] },
   'rbac.authorization.k8s.io/Role': { validate: validateRole },
   'rbac.authorization.k8s.io/ClusterRole': { validate: validateRole },
   'rbac.authorization.k8s.io/RoleBinding': { validate: (object) => validateBinding(object, false) },

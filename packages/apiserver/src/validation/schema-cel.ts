@@ -236,6 +236,18 @@ function scalarToCel(value: unknown, convert: 'int' | 'double' | 'string' | 'boo
 
 class CelNamespace {}
 
+/** A CEL environment with Kubernetes' libraries (strings, lists, regex, URLs, quantities, IPs…), for expressions outside CRD schemas. */
+export function kubernetesCelEnvironment(): Environment {
+  const env = new Environment({ enableOptionalTypes: true });
+  installLibraries(env);
+  return env;
+}
+
+/** Upstream's rendering of a CEL parse or evaluation error, with the position marked. */
+export function celIssue(source: string, error: unknown): string {
+  return issue(source, error);
+}
+
 function installLibraries(env: Environment): void {
   const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
   const compare = (a: unknown, b: unknown): number => {
