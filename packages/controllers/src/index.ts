@@ -11,3 +11,4 @@ export { ServiceAccountsReconciler, serviceAccountsController } from './servicea
 export { RootCaPublisherReconciler, rootCaPublisher, ROOT_CA_CONFIGMAP } from './serviceaccount/root-ca-publisher.js';
 export { CsrSignerReconciler, csrSigningController, type SigningAuthority, type SignerOptions } from './certificates/signer-controller.js';
 export { signerRefusal, SIGNERS, KUBE_APISERVER_CLIENT, KUBELET_CLIENT, KUBELET_SERVING, type RequestFacts } from './certificates/signer-rules.js';
+export { CsrApproverReconciler, csrApprovingController } from './certificates/approver.js';

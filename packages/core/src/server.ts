@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createApiServer, type ApiServer, type AuthenticationOptions, type AuthorizationOptions, type InProcessAdmission } from '@lk/apiserver';
 import { ensureCertificates, parseCertificateRequest, signCertificateRequest, type CertificateOptions } from '@lk/certs';
-import { ApiClient, clusterRoleAggregationController, csrSigningController, garbageCollector, KUBELET_SERVING, namespaceController, rootCaPublisher, serviceAccountsController } from '@lk/controllers';
+import { ApiClient, clusterRoleAggregationController, csrApprovingController, csrSigningController, garbageCollector, KUBELET_SERVING, namespaceController, rootCaPublisher, serviceAccountsController } from '@lk/controllers';
 import { openBackend, redact, type Backend, type OpenBackendOptions } from '@lk/datastore-kine';
 import { pino, type Logger } from 'pino';
 import { z } from 'zod';
@@ -235,6 +235,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
               sign: ({ requestPem, signerName, usages, notBefore, notAfter }) =>
                 signCertificateRequest(signerName === KUBELET_SERVING ? tls.serverCa : tls.clientCa, requestPem, { usages, notBefore, notAfter }),
             }, controllerLogger),
+            csrApprovingController(await controllerClient('certificate-controller'), parseCertificateRequest, controllerLogger),
           ]
         : []),
     ];

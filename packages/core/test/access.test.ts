@@ -187,3 +187,47 @@ describe('certificate signing requests with kubectl', () => {
     expect(still.status.conditions.map((condition: { type: string }) => condition.type)).toEqual(['Denied']);
   });
 });
+
+describe('a node joining with a bootstrap token (kubelet TLS bootstrap)', () => {
+  it('gets its client certificate approved and signed, and then is the node', async () => {
+    const ca = Buffer.from(String((parse(readFileSync(admin, 'utf8')) as { clusters: { cluster: Record<string, string> }[] }).clusters[0]!.cluster['certificate-authority-data']), 'base64').toString();
+    const token = 'abc123.0123456789abcdef';
+    writeFileSync(join(dir, 'bootstrap-secret.json'), JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'bootstrap-token-abc123', namespace: 'kube-system' },
+      type: 'bootstrap.kubernetes.io/token',
+      stringData: { 'token-id': 'abc123', 'token-secret': '0123456789abcdef', 'usage-bootstrap-authentication': 'true' },
+    }));
+    expect((await kubectl(admin, ['create', '-f', join(dir, 'bootstrap-secret.json')])).code).toBe(0);
+    // What kubeadm and k3s grant joining nodes: to request node certificates, and to have them approved.
+    expect((await kubectl(admin, ['create', 'clusterrolebinding', 'node-bootstrap', '--clusterrole=system:node-bootstrapper', '--group=system:bootstrappers'])).code).toBe(0);
+    expect((await kubectl(admin, ['create', 'clusterrolebinding', 'node-autoapprove', '--clusterrole=system:certificates.k8s.io:certificatesigningrequests:nodeclient', '--group=system:bootstrappers'])).code).toBe(0);
+
+    const bootstrap = join(dir, 'bootstrap.yaml');
+    writeFileSync(bootstrap, renderKubeconfig({ server: server.url, name: 'lk', certificateAuthorityData: ca, token }));
+    const key = join(dir, 'node.key');
+    execFileSync('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', key]);
+    const request = execFileSync('openssl', ['req', '-new', '-key', key, '-subj', '/O=system:nodes/CN=system:node:edge-1'], { encoding: 'utf8' });
+    writeFileSync(join(dir, 'node-csr.json'), JSON.stringify({
+      apiVersion: 'certificates.k8s.io/v1',
+      kind: 'CertificateSigningRequest',
+      metadata: { name: 'node-csr-edge-1' },
+      spec: { request: Buffer.from(request).toString('base64'), signerName: 'kubernetes.io/kube-apiserver-client-kubelet', usages: ['digital signature', 'client auth'] },
+    }));
+    const created = await until(() => kubectl(bootstrap, ['create', '-f', join(dir, 'node-csr.json')]), (result) => result.code === 0);
+    expect(created.stdout.trim()).toBe('certificatesigningrequest.certificates.k8s.io/node-csr-edge-1 created');
+
+    const issued = await until(() => kubectl(bootstrap, ['get', 'csr', 'node-csr-edge-1', '-o', 'json']), (result) => result.code === 0 && JSON.parse(result.stdout).status?.certificate !== undefined, 10_000);
+    const csr = JSON.parse(issued.stdout) as { spec: { username: string }; status: { certificate: string; conditions: { type: string; reason: string }[] } };
+    expect(csr.spec.username).toBe('system:bootstrap:abc123');
+    expect(csr.status.conditions[0]).toMatchObject({ type: 'Approved', reason: 'AutoApproved' });
+    const node = join(dir, 'node.yaml');
+    writeFileSync(node, renderKubeconfig({ server: server.url, name: 'lk', certificateAuthorityData: ca, clientCertificateData: Buffer.from(csr.status.certificate, 'base64').toString(), clientKeyData: readFileSync(key, 'utf8') }));
+    const whoami = await kubectl(node, ['auth', 'whoami', '-o', 'json']);
+    expect(JSON.parse(whoami.stdout).status.userInfo).toEqual({ username: 'system:node:edge-1', groups: ['system:nodes', 'system:authenticated'] });
+    // The Node authorizer lets it register itself, as a kubelet does.
+    writeFileSync(join(dir, 'node.json'), JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'edge-1' } }));
+    expect((await kubectl(node, ['create', '-f', join(dir, 'node.json')])).stdout.trim()).toBe('node/edge-1 created');
+  });
+});
