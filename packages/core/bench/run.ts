@@ -28,6 +28,20 @@ const EVENTS = quick ? 200 : 1000;
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
+/** The admin's bearer token of each server (by URL): requests are authenticated and authorized like any client's. */
+const tokens = new Map<string, string>();
+
+function trust(server: Pick<LkServer, 'url' | 'kubeconfig'>): void {
+  const token = /token: (\S+)/.exec(server.kubeconfig)?.[1];
+  if (token === undefined) throw new Error('the benchmark servers run over plain HTTP with a token kubeconfig');
+  tokens.set(server.url, token);
+}
+
+function authorization(url: string): Record<string, string> {
+  const token = tokens.get(url);
+  return token === undefined ? {} : { Authorization: `Bearer ${token}` };
+}
+
 function progress(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
 }
@@ -35,7 +49,7 @@ function progress(message: string): void {
 function call(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = httpRequest(`${url}${path}`, { method, agent, headers: payload === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } }, (res) => {
+    const req = httpRequest(`${url}${path}`, { method, agent, headers: { ...authorization(url), ...(payload !== undefined && { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) }) } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
@@ -104,7 +118,7 @@ async function fanOut(server: LkServer, watchers: number, events: number): Promi
   const all = new Promise<void>((resolve) => (resolveAll = resolve));
   const watchAgent = new Agent({ keepAlive: true, maxSockets: watchers + 10 });
   const requests = Array.from({ length: watchers }, (_, index) => {
-    const req = httpRequest(`${server.url}/api/v1/namespaces/${namespace}/configmaps?watch=1&resourceVersion=${list.metadata.resourceVersion}`, { agent: watchAgent }, (res) => {
+    const req = httpRequest(`${server.url}/api/v1/namespaces/${namespace}/configmaps?watch=1&resourceVersion=${list.metadata.resourceVersion}`, { agent: watchAgent, headers: authorization(server.url) }, (res) => {
       let buffered = '';
       res.on('data', (chunk: Buffer) => {
         buffered += chunk.toString();
@@ -167,7 +181,8 @@ async function serverMemory(store: 'memory' | 'sqlite-file', dir: string, count:
     child.once('message', (message) => resolve(message as T));
     child.once('exit', (code) => reject(new Error(`server process exited with ${code}`)));
   });
-  const { url } = await next<{ url: string }>();
+  const { url, kubeconfig } = await next<{ url: string; kubeconfig: string }>();
+  trust({ url, kubeconfig });
   await new Promise((resolve) => setTimeout(resolve, 2000));
   child.send('rss');
   const idle = await next<{ rssMb: number }>();
@@ -193,6 +208,7 @@ async function main(): Promise<void> {
     progress(`${store}: starting`);
     const started = performance.now();
     const server = store === 'memory' ? await createTestServer() : await createServer({ dataDir: dir, listen: '127.0.0.1:0', writeKubeconfig: false, transport: 'http' });
+    trust(server);
     const ready = round(performance.now() - started);
     progress(`${store}: ${CREATES} sequential creates`);
     const creates = await sequentialCreates(server, CREATES);

@@ -2,7 +2,7 @@
  * A control plane alone in a process, for the memory figures of bench/run.ts:
  * the benchmark's own client side (watchers, buffers) must not be counted.
  * Started with fork(); argv[2] is "memory" or a data dir for a SQLite file.
- * Sends { url } once ready; answers "rss" with { rssMb } after a full GC.
+ * Sends { url, kubeconfig } once ready; answers "rss" with { rssMb } after a full GC.
  */
 import { createServer, createTestServer } from '@lk/core';
 
@@ -16,4 +16,4 @@ process.on('message', (message) => {
     void server.close().then(() => process.exit(0));
   }
 });
-process.send?.({ url: server.url });
+process.send?.({ url: server.url, kubeconfig: server.kubeconfig });

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { ApiError } from '../../../errors/status.js';
+import { objectKey } from '../../../registry/object-codec.js';
 import type { KubeObject } from '../../../resources/types.js';
 import type { ApiServer } from '../../../server/api-server.js';
 import { uncoveredRules, type PolicyRule } from '../policy-rule.js';
@@ -112,29 +113,29 @@ export async function reconcileBootstrapPolicy(server: ApiServer, logger: Logger
   ];
   const created: string[] = [];
   const updated: string[] = [];
-  for (const { plural, namespace, object, reconcile } of wanted) {
-    const store = server.store(GROUP, 'v1', plural);
-    const name = object.metadata.name!;
-    const label = namespace === '' ? `${plural}/${name}` : `${plural}/${namespace}/${name}`;
-    const existing = await store.get(namespace, name).catch((error: unknown) => {
-      if (error instanceof ApiError && error.reason === 'NotFound') return undefined;
-      throw error;
-    });
-    if (existing === undefined) {
-      try {
-        await store.create(namespace, structuredClone(object), { dryRun: false, manager: MANAGER });
-        created.push(label);
-      } catch (error) {
-        // Another server of the same datastore created it first.
-        if (!(error instanceof ApiError && error.reason === 'AlreadyExists')) throw error;
+  // Read from the watch caches (started already) and write concurrently: this runs at every start, tests' too.
+  await Promise.all(
+    wanted.map(async ({ plural, namespace, object, reconcile }) => {
+      const resource = server.registry.find(GROUP, 'v1', plural)!;
+      const name = object.metadata.name!;
+      const label = namespace === '' ? `${plural}/${name}` : `${plural}/${namespace}/${name}`;
+      const existing = (await server.cacheFor(resource.definition)).get(objectKey(resource.definition, namespace, name));
+      if (existing === undefined) {
+        try {
+          await resource.store.create(namespace, structuredClone(object), { dryRun: false, manager: MANAGER });
+          created.push(label);
+        } catch (error) {
+          // Another server of the same datastore created it first.
+          if (!(error instanceof ApiError && error.reason === 'AlreadyExists')) throw error;
+        }
+        return;
       }
-      continue;
-    }
-    if (existing.metadata.annotations?.[AUTOUPDATE] === 'false') continue;
-    const next = structuredClone(existing);
-    if (!reconcile(next, object)) continue;
-    await store.update(namespace, name, () => next, { dryRun: false, manager: MANAGER });
-    updated.push(label);
-  }
+      if (existing.metadata.annotations?.[AUTOUPDATE] === 'false') return;
+      const next = structuredClone(existing);
+      if (!reconcile(next, object)) return;
+      await resource.store.update(namespace, name, () => next, { dryRun: false, manager: MANAGER });
+      updated.push(label);
+    }),
+  );
   if (created.length > 0 || updated.length > 0) logger.info({ created: created.length, updated }, 'RBAC bootstrap policy reconciled');
 }
