@@ -22,6 +22,7 @@ import { serviceAccountObjects, serviceAccountTokenAuthenticator } from './auth/
 import { openIdDiscoveryRoute } from './auth/serviceaccount/oidc-discovery.js';
 import { namespaceLifecyclePlugin } from './admission/plugins/namespace-lifecycle.js';
 import { limitRangerPlugin } from './admission/plugins/limit-ranger.js';
+import { nodeRestrictionPlugin } from './admission/plugins/node-restriction.js';
 import { serviceAccountPlugin } from './admission/plugins/service-account.js';
 import { defaultTolerationSecondsPlugin } from './admission/plugins/default-toleration-seconds.js';
 import { podSecurityPlugin } from './admission/plugins/pod-security/pod-security.js';
@@ -112,7 +113,7 @@ export async function createApiServer(options: CreateApiServerOptions): Promise<
   const [inProcessMutating, inProcessValidating] = inProcessPlugins(options.admission ?? {}, sources.namespaceLabels, admissionLogger);
   const [mutatingWebhooks, validatingWebhooks] = webhookPlugins(sources, callWebhook, admissionLogger);
   // Upstream's order for the plugins lk has (mutations all run before validations): NamespaceLifecycle,
-  // LimitRanger, ServiceAccount, DefaultTolerationSeconds, PodSecurity, RBAC's escalation checks (its
+  // LimitRanger, ServiceAccount, DefaultTolerationSeconds, PodSecurity, NodeRestriction, RBAC's escalation checks (its
   // storage's upstream), the certificate plugins, the host's hooks and webhooks, and ResourceQuota last,
   // so that only what everything else admitted is charged.
   admission.use(
@@ -121,6 +122,7 @@ export async function createApiServer(options: CreateApiServerOptions): Promise<
     serviceAccountPlugin(objectReader(server, '', 'serviceaccounts'), { requireAccounts: options.requireServiceAccounts ?? false }),
     defaultTolerationSecondsPlugin(),
     podSecurityPlugin(sources.namespaceLabels, admissionLogger),
+    nodeRestrictionPlugin(),
     rbacEscalationPlugin(rbac, access.authorizer),
     ...certificateSigningRequestPlugins(access.authorizer),
     inProcessMutating!,

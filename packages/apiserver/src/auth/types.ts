@@ -75,6 +75,8 @@ export interface AuthorizationAttributes {
   readonly resource: string;
   readonly subresource: string;
   readonly name: string;
+  /** The request's field selector (list and watch), for authorizers that allow only selected objects (the Node authorizer). */
+  readonly fieldSelector?: string;
 }
 
 export type Decision = 'allow' | 'deny' | 'noOpinion';

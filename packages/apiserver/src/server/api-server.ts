@@ -247,7 +247,7 @@ export class ApiServer {
     const info = parseRequestInfo(request.method ?? 'GET', path, url.searchParams);
     noteInfo(info);
     this.logger.trace({ method: request.method, path, verb: info.verb, user: user.name }, 'request');
-    await this.authorize(user, info);
+    await this.authorize(user, info, url.searchParams);
 
     if (info.isResourceRequest) {
       const resource = this.registry.find(info.apiGroup, info.apiVersion, info.resource);
@@ -275,10 +275,10 @@ export class ApiServer {
     throw unauthorized();
   }
 
-  private async authorize(user: UserInfo, info: RequestInfo): Promise<void> {
+  private async authorize(user: UserInfo, info: RequestInfo, query: URLSearchParams): Promise<void> {
     if (this.access === undefined) return;
     const attributes: AuthorizationAttributes = info.isResourceRequest
-      ? { user, verb: info.verb, isResourceRequest: true, path: info.path, namespace: info.namespace, apiGroup: info.apiGroup, apiVersion: info.apiVersion, resource: info.resource, subresource: info.subresource, name: info.name }
+      ? { user, verb: info.verb, isResourceRequest: true, path: info.path, namespace: info.namespace, apiGroup: info.apiGroup, apiVersion: info.apiVersion, resource: info.resource, subresource: info.subresource, name: info.name, ...(query.has('fieldSelector') && { fieldSelector: query.get('fieldSelector')! }) }
       : { user, verb: info.verb, isResourceRequest: false, path: info.path, namespace: '', apiGroup: '', apiVersion: '', resource: '', subresource: '', name: '' };
     const result = await this.access.authorizer.authorize(attributes);
     if (result.decision !== 'allow') throw forbiddenError(attributes, result.reason);

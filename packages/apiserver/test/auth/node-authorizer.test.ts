@@ -67,3 +67,29 @@ describe('Node authorizer', () => {
     expect((await as('node-one-token', 'DELETE', '/api/v1/namespaces/default/configmaps/app-config')).status).toBe(403);
   });
 });
+
+describe('a node reaches only its own Node and pods', () => {
+  it('reads and lists only itself and the pods bound to it, and writes only itself and mirror pods bound to it', async () => {
+    const admin = server().api;
+    await admin('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n2' } });
+    await admin('POST', '/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'on-n1' }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'x' }] } });
+    await admin('POST', '/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'on-n2' }, spec: { nodeName: 'n2', containers: [{ name: 'c', image: 'x' }] } });
+    expect((await as('node-one-token', 'GET', '/api/v1/nodes/n1')).status).toBe(200);
+    expect((await as('node-one-token', 'GET', '/api/v1/nodes/n2')).status).toBe(403);
+    expect((await as('node-one-token', 'GET', '/api/v1/nodes')).status).toBe(403);
+    expect((await as('node-one-token', 'GET', '/api/v1/nodes?fieldSelector=metadata.name%3Dn1')).status).toBe(200);
+    expect((await as('node-one-token', 'GET', '/api/v1/pods')).status).toBe(403);
+    const mine = await as('node-one-token', 'GET', '/api/v1/pods?fieldSelector=spec.nodeName%3Dn1');
+    expect(mine.status).toBe(200);
+    expect(mine.body.items.map((item: { metadata: { name: string } }) => item.metadata.name)).toEqual(['on-n1']);
+    expect((await eventually(() => as('node-one-token', 'GET', '/api/v1/namespaces/default/pods/on-n1'), (response) => response.status === 200)).status).toBe(200);
+    expect((await as('node-one-token', 'GET', '/api/v1/namespaces/default/pods/on-n2')).status).toBe(403);
+
+    const other = (await admin('GET', '/api/v1/nodes/n2')).body;
+    expect((await as('node-one-token', 'PUT', '/api/v1/nodes/n2', { ...other, metadata: { ...other.metadata, labels: { taken: 'over' } } })).status).toBe(403);
+    const plain = await as('node-one-token', 'POST', '/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sneaky' }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'x' }] } });
+    expect(plain.body.message).toBe('pods "sneaky" is forbidden: pod does not have "kubernetes.io/config.mirror" annotation, node "n1" can only create mirror pods');
+    const elsewhere = await as('node-one-token', 'POST', '/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'mirror', annotations: { 'kubernetes.io/config.mirror': 'x' } }, spec: { nodeName: 'n2', containers: [{ name: 'c', image: 'x' }] } });
+    expect(elsewhere.body.message).toBe('pods "mirror" is forbidden: node "n1" can only create pods with spec.nodeName set to itself');
+  });
+});

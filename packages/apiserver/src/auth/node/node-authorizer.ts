@@ -76,6 +76,15 @@ export class NodeAuthorizer implements Authorizer {
       if (verb !== 'create' && name !== node) return denied(`can only access CSINode with the same name as the requesting node`);
       return { decision: 'allow', reason: '' };
     }
+    // Nodes and pods: only its own (upstream's AuthorizeNodeWithSelectors, on in 1.32); lists and watches must select them.
+    if (group === '' && resource === 'nodes' && subresource === '' && verb !== 'create') {
+      const own = verb === 'list' || verb === 'watch' ? attributes.fieldSelector === `metadata.name=${node}` : name === node;
+      if (!own) return denied(`node '${node}' can only ${verb === 'list' || verb === 'watch' ? `${verb} its own Node object (with fieldSelector metadata.name=${node})` : 'access its own Node object'}`);
+    }
+    if (group === '' && resource === 'pods' && (verb === 'list' || verb === 'watch') && attributes.fieldSelector !== `spec.nodeName=${node}`) {
+      return denied(`can only ${verb} pods with spec.nodeName field selector`);
+    }
+    if (group === '' && resource === 'pods' && name !== '' && verb !== 'create' && !this.graph.referencesOf(node).pods.has(`${namespace}/${name}`)) return noRelationship;
     return NODE_RULES.some((rule) => ruleAllows(attributes, rule)) ? { decision: 'allow', reason: '' } : { decision: 'noOpinion', reason: '' };
   }
 }
