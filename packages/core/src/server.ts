@@ -245,10 +245,15 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
     const kubeconfig = renderKubeconfig({ server: url, name: 'lk', ...admin.kubeconfig });
     const adminFetch = admin.fetch ?? globalThis.fetch;
     const kubeconfigPath = options.writeKubeconfig === false ? undefined : resolve(options.writeKubeconfig ?? join(dataDir, 'kubeconfig.yaml'));
-    if (kubeconfigPath !== undefined) {
-      await mkdir(dirname(kubeconfigPath), { recursive: true });
-      await writeFile(kubeconfigPath, kubeconfig, { mode: 0o600 });
-      await chmod(kubeconfigPath, 0o600);
+    if (kubeconfigPath !== undefined) await writePrivate(kubeconfigPath, kubeconfig);
+    if (tls !== undefined) {
+      // A kubeconfig for each of the control plane's identities, as k3s keeps in server/cred: for
+      // components a host runs out of process (its own scheduler, a controller manager).
+      const identities = { admin: tls.admin, controller: tls.controllerManager, scheduler: tls.scheduler };
+      for (const [name, certificate] of Object.entries(identities)) {
+        const text = renderKubeconfig({ server: url, name: 'lk', certificateAuthorityData: tls.serverCa.certificatePem, clientCertificateData: certificate.certificatePem, clientKeyData: certificate.keyPem });
+        await writePrivate(join(dataDir, 'cred', `${name}.kubeconfig`), text);
+      }
     }
     const upkeep =
       tls === undefined || secureServer === undefined
@@ -363,6 +368,13 @@ async function recordApiServerEvent(fetchAsAdmin: typeof fetch, url: string, hea
     }),
   });
   if (!response.ok) throw new Error(`recording the ${reason} event failed: ${response.status} ${await response.text()}`);
+}
+
+/** Writes a file only its owner may read, in a directory only its owner may enter. */
+async function writePrivate(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await writeFile(path, text, { mode: 0o600 });
+  await chmod(path, 0o600);
 }
 
 function withHeaders(init: RequestInit | undefined, headers: Readonly<Record<string, string>>): RequestInit {

@@ -4,7 +4,7 @@
  * certificates lk does not trust, and `kubectl auth whoami / can-i`.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -229,5 +229,21 @@ describe('a node joining with a bootstrap token (kubelet TLS bootstrap)', () => 
     // The Node authorizer lets it register itself, as a kubelet does.
     writeFileSync(join(dir, 'node.json'), JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'edge-1' } }));
     expect((await kubectl(node, ['create', '-f', join(dir, 'node.json')])).stdout.trim()).toBe('node/edge-1 created');
+  });
+});
+
+describe('kubeconfigs for the control plane’s identities', () => {
+  it('writes one per identity, readable by its owner only, each authenticating as that identity', async () => {
+    const expected = { admin: 'system:admin', controller: 'system:kube-controller-manager', scheduler: 'system:kube-scheduler' };
+    for (const [name, user] of Object.entries(expected)) {
+      const path = join(dir, 'cluster', 'cred', `${name}.kubeconfig`);
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+      const whoami = await kubectl(path, ['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']);
+      expect(whoami.stdout).toBe(user);
+    }
+    // The controller manager's own role lets it list everything, not delete it.
+    const controller = join(dir, 'cluster', 'cred', 'controller.kubeconfig');
+    expect((await kubectl(controller, ['auth', 'can-i', 'list', 'secrets', '--all-namespaces'])).stdout.trim()).toBe('yes');
+    expect((await kubectl(controller, ['auth', 'can-i', 'delete', 'namespaces'])).stdout.trim()).toBe('no');
   });
 });
