@@ -105,6 +105,8 @@ export class ServiceAccountTokens {
 
   /** Whether a token claims to be ours (right shape and issuer), without trusting it. */
   isOurs(token: string): boolean {
+    // Most bearer tokens that reach here are no JWT at all (lk's own, static, bootstrap): say so without parsing.
+    if (!token.startsWith('eyJ') || token.split('.').length !== 3) return false;
     try {
       decodeProtectedHeader(token);
       const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iss?: unknown };
