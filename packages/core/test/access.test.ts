@@ -76,6 +76,11 @@ describe('kubectl as a user from a client certificate', () => {
     expect((await kubectl(alice, ['auth', 'can-i', 'create', 'deployments', '-n', 'default'])).stdout.trim()).toBe('no');
     expect((await kubectl(alice, ['auth', 'can-i', 'get', 'configmaps', '-n', 'default'])).stdout.trim()).toBe('yes');
     expect((await kubectl(alice, ['get', 'pods', '-n', 'kube-system'])).code).toBe(1);
+    // The admin checks alice's rights as alice (impersonation); alice may not impersonate anyone.
+    expect((await kubectl(admin, ['auth', 'can-i', 'list', 'pods', '-n', 'default', '--as', 'alice', '--as-group', 'dev'])).stdout.trim()).toBe('yes');
+    expect((await kubectl(admin, ['auth', 'can-i', 'list', 'pods', '-n', 'default', '--as', 'alice'])).stdout.trim()).toBe('no');
+    const impersonating = await kubectl(alice, ['get', 'pods', '--as', 'system:admin']);
+    expect(impersonating.stderr.trim()).toBe('Error from server (Forbidden): users "system:admin" is forbidden: User "alice" cannot impersonate resource "users" in API group "" at the cluster scope');
   });
 
   it('lists what the bindings give (kubectl auth can-i --list)', async () => {

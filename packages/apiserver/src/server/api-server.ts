@@ -21,6 +21,7 @@ import { sendError, sendObject, sendText, type OutgoingResponse } from './respon
 import { versionInfo } from './version.js';
 import type { RequestAuthenticator } from '../auth/authentication/request-authenticator.js';
 import { forbiddenError } from '../auth/authorization/authorizer-chain.js';
+import { impersonatedUser } from '../auth/impersonation.js';
 import { answerReview, isReviewResource, REVIEW_KINDS } from '../auth/reviews/access-reviews.js';
 import { UNAUTHENTICATED, type AuthorizationAttributes, type Authorizer, type UserInfo } from '../auth/types.js';
 import { unauthorized } from '../errors/status.js';
@@ -243,7 +244,8 @@ export class ApiServer {
   private async route(request: IncomingRequest, response: OutgoingResponse, noteInfo: (info: RequestInfo) => void): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://lk.invalid');
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
-    const user = await this.authenticate(request);
+    const authenticated = await this.authenticate(request);
+    const user = this.access === undefined ? authenticated : await impersonatedUser(request, authenticated, this.access.authorizer);
     const info = parseRequestInfo(request.method ?? 'GET', path, url.searchParams);
     noteInfo(info);
     this.logger.trace({ method: request.method, path, verb: info.verb, user: user.name }, 'request');

@@ -299,3 +299,43 @@ describe('escalation prevention', () => {
     expect((await as('alice', 'POST', `${rbac}/namespaces/default/roles`, role('read-secrets', [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }]))).status).toBe(201);
   });
 });
+
+describe('impersonation', () => {
+  const whoami = (headers: Record<string, string>) =>
+    server().api('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }, headers);
+
+  it('lets those allowed to impersonate act as another user, groups and all', async () => {
+    const admin = await whoami({ 'impersonate-user': 'carol', 'impersonate-group': 'qa', 'impersonate-extra-scopes': 'view' });
+    expect(admin.status).toBe(201);
+    expect(admin.body.status.userInfo).toEqual({ username: 'carol', groups: ['qa', 'system:authenticated'], extra: { scopes: ['view'] } });
+    const account = await whoami({ 'impersonate-user': 'system:serviceaccount:default:robot' });
+    expect(account.body.status.userInfo.groups).toEqual(['system:serviceaccounts', 'system:serviceaccounts:default', 'system:authenticated']);
+  });
+
+  it('refuses those who may not, naming what they may not impersonate', async () => {
+    const refused = await whoami({ authorization: `Bearer ${TOKENS.bob}`, 'impersonate-user': 'system:admin' });
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toBe('users "system:admin" is forbidden: User "bob" cannot impersonate resource "users" in API group "" at the cluster scope');
+    const groupsOnly = await whoami({ 'impersonate-group': 'system:masters' });
+    expect(groupsOnly.status).toBe(400);
+    // A grant to impersonate one user only.
+    await server().api('POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'impersonate-carol' },
+      rules: [{ apiGroups: [''], resources: ['users'], verbs: ['impersonate'], resourceNames: ['carol'] }],
+    });
+    await server().api('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'bob-as-carol' },
+      subjects: [{ kind: 'User', name: 'bob', apiGroup: 'rbac.authorization.k8s.io' }],
+      roleRef: { kind: 'ClusterRole', name: 'impersonate-carol', apiGroup: 'rbac.authorization.k8s.io' },
+    });
+    const asCarol = await eventually(() => whoami({ authorization: `Bearer ${TOKENS.bob}`, 'impersonate-user': 'carol' }), (response) => response.status === 201);
+    expect(asCarol.body.status.userInfo.username).toBe('carol');
+    const withGroup = await whoami({ authorization: `Bearer ${TOKENS.bob}`, 'impersonate-user': 'carol', 'impersonate-group': 'system:masters' });
+    expect(withGroup.status).toBe(403);
+    expect(withGroup.body.message).toBe('groups "system:masters" is forbidden: User "bob" cannot impersonate resource "groups" in API group "" at the cluster scope');
+  });
+});
