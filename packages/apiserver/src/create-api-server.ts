@@ -121,7 +121,7 @@ export async function createApiServer(options: CreateApiServerOptions): Promise<
     limitRangerPlugin(sources.limitRanges),
     serviceAccountPlugin(objectReader(server, '', 'serviceaccounts'), { requireAccounts: options.requireServiceAccounts ?? false }),
     defaultTolerationSecondsPlugin(),
-    podSecurityPlugin(sources.namespaceLabels, admissionLogger),
+    podSecurityPlugin(sources.namespaceLabels, admissionLogger, {}, sources.pods),
     nodeRestrictionPlugin(),
     rbacEscalationPlugin(rbac, access.authorizer),
     ...certificateSigningRequestPlugins(access.authorizer),

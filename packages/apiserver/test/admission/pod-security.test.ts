@@ -59,3 +59,20 @@ describe('PodSecurity', () => {
     expect(privileged.headers.get('warning')).toBeNull();
   });
 });
+
+describe('PodSecurity on namespace changes', () => {
+  it('warns about existing pods when a namespace’s enforce level tightens, without refusing the change', async () => {
+    await namespace('tighten', {});
+    for (const name of ['a', 'b', 'c']) await server().api('POST', '/api/v1/namespaces/tighten/pods', pod(name));
+    await server().api('POST', '/api/v1/namespaces/tighten/pods', pod('ok', COMPLIANT));
+    const current = (await server().api('GET', '/api/v1/namespaces/tighten')).body;
+    const labelled = await eventually(
+      () => server().api('PUT', '/api/v1/namespaces/tighten', { ...current, metadata: { ...current.metadata, resourceVersion: undefined, labels: { ...current.metadata.labels, 'pod-security.kubernetes.io/enforce': 'restricted' } } }),
+      (response) => response.headers.get('warning') !== null,
+    );
+    expect(labelled.status).toBe(200);
+    expect(labelled.headers.get('warning')).toBe(
+      '299 - "existing pods in namespace \\"tighten\\" violate the new PodSecurity enforce level \\"restricted:latest\\"", 299 - "a (and 2 other pods): allowPrivilegeEscalation != false, unrestricted capabilities, runAsNonRoot != true, seccompProfile"',
+    );
+  });
+});

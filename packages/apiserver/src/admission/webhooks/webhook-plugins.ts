@@ -13,16 +13,19 @@ export interface AdmissionSources {
   namespaceLabels(name: string): Readonly<Record<string, string>> | undefined;
   /** A namespace's LimitRanges (for LimitRanger, which reads the same caches). */
   limitRanges(namespace: string): readonly KubeObject[];
+  /** A namespace's pods (for PodSecurity's warnings when a namespace's level changes). */
+  pods(namespace: string): readonly KubeObject[];
 }
 
 /** The sources over the API server's watch caches (started already: reads are synchronous). */
 export async function admissionSources(server: ApiServer): Promise<AdmissionSources> {
   const cache = (group: string, plural: string) => server.cacheFor(server.registry.find(group, 'v1', plural)!.definition);
-  const [mutating, validating, namespaces, limitRanges] = await Promise.all([
+  const [mutating, validating, namespaces, limitRanges, pods] = await Promise.all([
     cache('admissionregistration.k8s.io', 'mutatingwebhookconfigurations'),
     cache('admissionregistration.k8s.io', 'validatingwebhookconfigurations'),
     cache('', 'namespaces'),
     cache('', 'limitranges'),
+    cache('', 'pods'),
   ]);
   return {
     configurations: (kind) => (kind === 'mutating' ? mutating : validating).snapshot().objects,
@@ -31,6 +34,7 @@ export async function admissionSources(server: ApiServer): Promise<AdmissionSour
       return namespace === undefined ? undefined : (namespace.metadata.labels ?? {});
     },
     limitRanges: (namespace) => limitRanges.snapshot(`/registry/limitranges/${namespace}/`).objects,
+    pods: (namespace) => pods.snapshot(`/registry/pods/${namespace}/`).objects,
   };
 }
 

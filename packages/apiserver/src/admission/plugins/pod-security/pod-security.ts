@@ -10,6 +10,7 @@
 import type { Logger } from 'pino';
 import { forbidden } from '../../../errors/status.js';
 import type { AdmissionPlugin, AdmissionRequest } from '../../types.js';
+import type { KubeObject } from '../../../resources/types.js';
 import { describeViolations, violationsOf, type Level } from './checks.js';
 
 type Json = Record<string, unknown>;
@@ -49,11 +50,43 @@ function dig(object: Json, path: readonly string[]): Json | undefined {
 
 const strictness = (level: Level): number => LEVELS.indexOf(level);
 
-export function podSecurityPlugin(namespaceLabels: (name: string) => Readonly<Record<string, string>> | undefined, logger: Logger, options: PodSecurityOptions = {}): AdmissionPlugin {
+/**
+ * A namespace's new enforce level, checked against the pods it already has:
+ * upstream warns (never refuses) with one line per distinct set of
+ * violations, naming a pod and how many others share them.
+ */
+function existingPodWarnings(namespace: string, level: Level, pods: readonly KubeObject[]): string[] {
+  const byReasons = new Map<string, string[]>();
+  for (const pod of pods) {
+    const violations = violationsOf(level, (pod.metadata ?? {}) as Json, (pod['spec'] ?? {}) as Json);
+    if (violations.length === 0) continue;
+    const reasons = violations.map((violation) => violation.reason).join(', ');
+    byReasons.set(reasons, [...(byReasons.get(reasons) ?? []), pod.metadata.name ?? '']);
+  }
+  if (byReasons.size === 0) return [];
+  const lines = [...byReasons].map(([reasons, names]) => {
+    const [first, ...others] = [...names].sort();
+    return `${first}${others.length === 0 ? '' : ` (and ${others.length} other pod${others.length === 1 ? '' : 's'})`}: ${reasons}`;
+  });
+  return [`existing pods in namespace "${namespace}" violate the new PodSecurity enforce level "${level}:latest"`, ...lines.sort()];
+}
+
+export function podSecurityPlugin(
+  namespaceLabels: (name: string) => Readonly<Record<string, string>> | undefined,
+  logger: Logger,
+  options: PodSecurityOptions = {},
+  podsIn: (namespace: string) => readonly KubeObject[] = () => [],
+): AdmissionPlugin {
   return {
     name: 'PodSecurity',
     validate(request: AdmissionRequest, warnings: string[]) {
       const { definition, object } = request;
+      if (definition.group === '' && definition.plural === 'namespaces' && request.subresource === '' && request.operation === 'UPDATE' && object !== undefined) {
+        const before = levelOf(request.oldObject?.metadata.labels ?? {}, 'enforce', options.defaults?.enforce ?? 'privileged');
+        const after = levelOf(object.metadata.labels ?? {}, 'enforce', options.defaults?.enforce ?? 'privileged');
+        if (strictness(after) > strictness(before)) warnings.push(...existingPodWarnings(request.name, after, podsIn(request.name)));
+        return;
+      }
       if (object === undefined || (request.operation !== 'CREATE' && request.operation !== 'UPDATE') || request.subresource !== '') return;
       if ((options.exemptNamespaces ?? []).includes(request.namespace)) return;
       const key = `${definition.group}/${definition.plural}`;
