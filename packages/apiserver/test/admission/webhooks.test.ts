@@ -37,6 +37,13 @@ beforeAll(async () => {
           answer({ allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64'), warnings: ['labelled by the webhook'] });
           return;
         }
+        case '/annotate-labels': {
+          // Records which labels it saw: reinvocation shows in what it records.
+          const labels = Object.keys(review.request.object?.metadata.labels ?? {}).sort().join(',');
+          const patch = [{ op: 'add', path: '/metadata/annotations', value: { 'labels-seen': labels } }];
+          answer({ allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') });
+          return;
+        }
         case '/deny':
           if (review.request.object?.metadata.labels?.['forbidden'] === 'true') answer({ allowed: false, status: { code: 403, message: 'objects labelled forbidden=true are not welcome' } });
           else answer({ allowed: true });
@@ -172,6 +179,29 @@ describe('admission webhooks', () => {
     expect(received.length).toBe(before + 1);
     expect(received.at(-1)).toMatchObject({ resource: { resource: 'namespaces' }, subResource: 'status', operation: 'UPDATE' });
     await remove('validating', 'dry');
+  });
+
+  it('calls webhooks only when their matchConditions hold, and re-invokes IfNeeded ones after a later change', async () => {
+    await configure('mutating', 'a-annotator', [
+      webhook('annotate.webhooks.example.com', '/annotate-labels', {
+        reinvocationPolicy: 'IfNeeded',
+        matchConditions: [{ name: 'not-skipped', expression: "!has(object.metadata.labels) || !('skip' in object.metadata.labels)" }],
+      }),
+    ]);
+    await configure('mutating', 'b-labeller', [webhook('label.webhooks.example.com', '/label')]);
+    const cm = await eventually(
+      () => server().api('POST', CONFIGMAPS, configMap(`reinvoked-${Date.now()}`, { app: 'x' })),
+      (response) => response.body.metadata?.annotations?.['labels-seen'] !== undefined && response.body.metadata?.labels?.['mutated-by'] !== undefined,
+    );
+    // The annotator ran first (configurations by name), then the labeller changed the labels, then the annotator again.
+    expect(cm.body.metadata.annotations['labels-seen']).toBe('app,mutated-by');
+    const skipped = await server().api('POST', CONFIGMAPS, configMap(`skipped-${Date.now()}`, { skip: 'yes' }));
+    expect(skipped.body.metadata.annotations).toBeUndefined();
+    const badCondition = await configure('mutating', 'c-bad', [webhook('bad.webhooks.example.com', '/allow', { matchConditions: [{ name: 'broken', expression: 'object.' }] })]);
+    expect(badCondition.status).toBe(422);
+    expect(badCondition.body.details.causes[0].field).toBe('webhooks[0].matchConditions[0].expression');
+    await remove('mutating', 'a-annotator');
+    await remove('mutating', 'b-labeller');
   });
 
   it('validates configurations with upstream’s messages', async () => {

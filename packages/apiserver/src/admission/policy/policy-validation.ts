@@ -1,7 +1,7 @@
 /** Defaults and validation of ValidatingAdmissionPolicies and their bindings (upstream's admissionregistration validation, main rules). */
 import type { FieldError } from '../../errors/status.js';
 import type { KubeObject } from '../../resources/types.js';
-import { compileExpression } from './validating-admission-policy.js';
+import { compileExpression } from '../cel.js';
 
 type Json = Record<string, unknown>;
 const spec = (object: KubeObject): Json => (object['spec'] ?? {}) as Json;

@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import { ApiError, type Status, type StatusReason } from '../../errors/status.js';
 import type { KubeObject } from '../../resources/types.js';
-import { celIssue, kubernetesCelEnvironment } from '../../validation/schema-cel.js';
+import { evaluate, EvaluationError, toCel } from '../cel.js';
 import { labelsMatch, labelSelectorFromObject } from '../../selectors/label-selector.js';
 import { reviewRequest } from '../review.js';
 import type { AdmissionPlugin, AdmissionRequest } from '../types.js';
@@ -26,49 +26,7 @@ export interface PolicySources {
   params(apiVersion: string, kind: string, namespace: string): Promise<readonly KubeObject[]>;
 }
 
-const VARIABLE_NAMES = ['object', 'oldObject', 'request', 'params', 'namespaceObject', 'variables', 'authorizer'];
-const base = kubernetesCelEnvironment();
-const environment = VARIABLE_NAMES.reduce((env, name) => env.registerVariable(name, 'dyn'), base.clone());
-
-type Program = (context: Json) => unknown;
-const programs = new Map<string, Program | { error: string }>();
-
-/** Compiles an expression once (parse errors are remembered as errors). */
-export function compileExpression(source: string): Program | { error: string } {
-  let compiled = programs.get(source);
-  if (compiled === undefined) {
-    try {
-      const parsed = environment.parse(source);
-      compiled = (context: Json) => parsed(context) as unknown;
-    } catch (error) {
-      compiled = { error: `compilation failed: ${celIssue(source, error)}` };
-    }
-    programs.set(source, compiled);
-  }
-  return compiled;
-}
-
-/** JSON as CEL sees it: integers are CEL ints. */
-function toCel(value: unknown): unknown {
-  if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : value;
-  if (Array.isArray(value)) return value.map(toCel);
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, toCel(entry)]));
-  return value;
-}
-
 const CODES: Partial<Record<StatusReason, number>> = { Invalid: 422, Forbidden: 403, Unauthorized: 401, RequestEntityTooLarge: 413 };
-
-class EvaluationError extends Error {}
-
-function evaluate(source: string, context: Json): unknown {
-  const program = compileExpression(source);
-  if (typeof program !== 'function') throw new EvaluationError(program.error);
-  try {
-    return program(context);
-  } catch (error) {
-    throw new EvaluationError(`expression '${source}' resulted in error: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
-  }
-}
 
 /** Whether the constraints (policy's matchConstraints or a binding's matchResources) select the write. */
 function constraintsMatch(constraints: Json | undefined, request: AdmissionRequest, namespaceLabels: (name: string) => Record<string, string> | undefined): boolean {

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { FieldError } from '../../errors/status.js';
 import type { KubeObject } from '../../resources/types.js';
+import { compileExpression } from '../cel.js';
 
 const selector = z
   .object({
@@ -44,6 +45,7 @@ export const webhookSchema = z
     timeoutSeconds: z.number().int().default(10),
     admissionReviewVersions: z.array(z.string()).default([]),
     reinvocationPolicy: z.string().optional(),
+    matchConditions: z.array(z.object({ name: z.string(), expression: z.string() }).loose()).default([]),
   })
   .loose();
 
@@ -121,6 +123,16 @@ export function validateWebhookConfiguration(object: KubeObject, mutating: boole
         errors.push({ type: 'FieldValueNotSupported', field: `${path}.${field}`, value, hasValue: true, detail: `supported values: ${allowed.map((item) => `"${item}"`).join(', ')}` });
       }
     }
+    (Array.isArray(webhook['matchConditions']) ? (webhook['matchConditions'] as Json[]) : []).forEach((condition, conditionIndex) => {
+      const conditionPath = `${path}.matchConditions[${conditionIndex}]`;
+      if (typeof condition['name'] !== 'string' || condition['name'] === '') errors.push({ type: 'FieldValueRequired', field: `${conditionPath}.name`, detail: '' });
+      const expression = condition['expression'];
+      if (typeof expression !== 'string' || expression.trim() === '') errors.push({ type: 'FieldValueRequired', field: `${conditionPath}.expression`, detail: '' });
+      else {
+        const compiled = compileExpression(expression);
+        if (typeof compiled !== 'function') errors.push({ type: 'FieldValueInvalid', field: `${conditionPath}.expression`, value: expression, detail: compiled.error });
+      }
+    });
     (Array.isArray(webhook['rules']) ? (webhook['rules'] as Json[]) : []).forEach((rule, ruleIndex) => {
       const rulePath = `${path}.rules[${ruleIndex}]`;
       const operations = Array.isArray(rule['operations']) ? (rule['operations'] as string[]) : [];

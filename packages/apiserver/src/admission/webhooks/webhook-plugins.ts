@@ -6,6 +6,7 @@ import { applyResponsePatch, rejection, reviewRequest, WebhookCallError, type Ad
 import type { AdmissionPlugin, AdmissionRequest } from '../types.js';
 import { webhookSchema, type Webhook } from './configuration.js';
 import { webhookMatches } from './matching.js';
+import { evaluate, toCel } from '../cel.js';
 
 /** What admission reads on every write, from the API server's watch caches: webhook configurations, namespaces, limit ranges. */
 export interface AdmissionSources {
@@ -52,6 +53,24 @@ function webhooksOf(configurations: readonly KubeObject[]): Webhook[] {
 }
 
 /**
+ * The webhook's matchConditions (CEL over object, oldObject and request):
+ * all must be true for it to be called. One that fails to evaluate counts as
+ * a failed call, for failurePolicy to judge.
+ */
+function conditionsHold(webhook: Webhook, review: ReturnType<typeof reviewRequest>, request: AdmissionRequest): boolean {
+  if (webhook.matchConditions.length === 0) return true;
+  const context = { object: toCel(request.object ?? null), oldObject: toCel(request.oldObject ?? null), request: toCel(review) };
+  for (const condition of webhook.matchConditions) {
+    try {
+      if (evaluate(condition.expression, context) !== true) return false;
+    } catch (error) {
+      throw new WebhookCallError(webhook.name, `matchCondition ${JSON.stringify(condition.name)} failed to evaluate: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return true;
+}
+
+/**
  * Calls one webhook for a request and applies its answer. A call that fails
  * (unreachable, timeout, nonsense) is an internal error under failurePolicy
  * Fail and is logged and skipped under Ignore; a denial is the webhook's
@@ -63,7 +82,9 @@ export async function dispatch(webhook: Webhook, request: AdmissionRequest, muta
   }
   let response: AdmissionResponse;
   try {
-    response = await call(webhook, reviewRequest(request));
+    const review = reviewRequest(request);
+    if (!conditionsHold(webhook, review, request)) return;
+    response = await call(webhook, review);
     if (response.allowed) applyResponsePatch(webhook.name, request, response, mutating);
   } catch (error) {
     if (!(error instanceof WebhookCallError)) throw error;
@@ -91,7 +112,18 @@ export function webhookPlugins(sources: AdmissionSources, call: WebhookCaller, l
     {
       name: 'MutatingAdmissionWebhook',
       async mutate(request, warnings) {
-        for (const webhook of matching('mutating', request)) await dispatch(webhook, request, true, call, warnings, logger);
+        const webhooks = matching('mutating', request);
+        // What each webhook last saw the object become: reinvocationPolicy IfNeeded calls a webhook once more
+        // when a later one changed the object after it (upstream's single reinvocation).
+        const seen = new Map<Webhook, string>();
+        for (const webhook of webhooks) {
+          await dispatch(webhook, request, true, call, warnings, logger);
+          seen.set(webhook, JSON.stringify(request.object ?? null));
+        }
+        const final = JSON.stringify(request.object ?? null);
+        for (const webhook of webhooks) {
+          if (webhook.reinvocationPolicy === 'IfNeeded' && seen.get(webhook) !== final) await dispatch(webhook, request, true, call, warnings, logger);
+        }
       },
     },
     {
