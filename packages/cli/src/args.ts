@@ -18,7 +18,10 @@ Flags (named as k3s names them):
   --datastore-endpoint URL       sqlite:///path, sqlite://:memory:, postgres://…, mysql://…, etcd://host:port
                                  (default: a SQLite file in the data dir)
   --write-kubeconfig FILE        where to write the admin kubeconfig (default <data-dir>/kubeconfig.yaml)
-  --listen HOST:PORT             address to serve on (default 127.0.0.1:6443; port 0 picks one)
+  --listen HOST:PORT             address to serve on (default 127.0.0.1:6443; port 0 picks one;
+                                 0.0.0.0:6443 serves every interface, over TLS)
+  --tls-san NAME                 another name or IP the serving certificate answers to (repeatable,
+                                 or comma-separated), e.g. the gateway's address for devices
   --log-level LEVEL              trace, debug, info, warn, error (default info)
   --log-format FORMAT            pretty or json (default: pretty on a terminal, json otherwise)
   -h, --help                     this text
@@ -30,6 +33,7 @@ const serverFlags = z
     'datastore-endpoint': z.string().min(1).optional(),
     'write-kubeconfig': z.string().min(1).optional(),
     listen: z.string().min(1).optional(),
+    'tls-san': z.array(z.string().min(1)).optional(),
     'log-level': z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
     'log-format': z.enum(['pretty', 'json']).optional(),
     help: z.boolean().optional(),
@@ -48,6 +52,7 @@ export function parseServerFlags(argv: readonly string[]): ServerFlags {
         'datastore-endpoint': { type: 'string' },
         'write-kubeconfig': { type: 'string' },
         listen: { type: 'string' },
+        'tls-san': { type: 'string', multiple: true },
         'log-level': { type: 'string' },
         'log-format': { type: 'string' },
         help: { type: 'boolean', short: 'h' },

@@ -23,6 +23,7 @@ export async function runServer(argv: readonly string[], out: NodeJS.WritableStr
     ...(flags['datastore-endpoint'] !== undefined && { datastoreEndpoint: flags['datastore-endpoint'] }),
     ...(flags['write-kubeconfig'] !== undefined && { writeKubeconfig: flags['write-kubeconfig'] }),
     ...(flags.listen !== undefined && { listen: flags.listen }),
+    ...(flags['tls-san'] !== undefined && { tlsSan: flags['tls-san'].flatMap((names) => names.split(',')).map((name) => name.trim()).filter((name) => name !== '') }),
   };
   const server: LkServer = await createServer(options);
   const kubeconfigFlag = server.kubeconfigPath === undefined ? '' : ` --kubeconfig ${server.kubeconfigPath}`;

@@ -4,7 +4,8 @@
  * second start finds everything where it was.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +66,23 @@ describe('lk server', () => {
     } finally {
       const stopped = exitOf(second.child);
       second.child.kill('SIGTERM');
+      expect(await stopped).toBe(0);
+    }
+  });
+
+  it('serves every interface over TLS with the extra names given by --tls-san', async () => {
+    const dataDir = join(dir, 'open');
+    const server = startLk(['--data-dir', dataDir, '--listen', '0.0.0.0:0', '--tls-san', 'gateway.local,192.0.2.7', '--tls-san', 'edge.example.com', '--log-level', 'warn']);
+    const banner = await server.ready;
+    try {
+      expect(banner).toMatch(/running at https:\/\/127\.0\.0\.1:\d+/);
+      const names = new X509Certificate(readFileSync(join(dataDir, 'tls', 'serving-kube-apiserver.crt'))).subjectAltName ?? '';
+      for (const name of ['DNS:gateway.local', 'DNS:edge.example.com', 'IP Address:192.0.2.7']) expect(names).toContain(name);
+      const get = spawnSync(kubectl(), ['--kubeconfig', join(dataDir, 'kubeconfig.yaml'), 'get', 'namespace', 'default', '-o', 'name'], { encoding: 'utf8' });
+      expect(get.stdout.trim()).toBe('namespace/default');
+    } finally {
+      const stopped = exitOf(server.child);
+      server.child.kill('SIGTERM');
       expect(await stopped).toBe(0);
     }
   });
