@@ -1,7 +1,7 @@
 /**
  * The request pipeline is transport-neutral: the same handler serves
- * HTTP/1.1 and HTTP/2 (kubectl speaks HTTP/2 over TLS, which arrives with
- * the security work). Here it runs behind Node's HTTP/2 server in
+ * HTTP/1.1 and HTTP/2 (kubectl speaks HTTP/2 over TLS, which core serves).
+ * Here it runs behind Node's HTTP/2 server in
  * cleartext, with Node's HTTP/2 client: reads, writes, errors and a watch
  * stream multiplexed on one connection.
  */
