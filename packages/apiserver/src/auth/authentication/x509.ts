@@ -27,12 +27,18 @@ function subjectValues(certificate: X509Certificate, key: string): string[] {
  */
 export function x509Authenticator(clientCaPem: string, now: () => Date = () => new Date()): Authenticator {
   const authorities = parseBundle(clientCaPem);
+  // A connection presents the same certificate objects for all its requests: verify their signatures once.
+  const verified = new WeakMap<X509Certificate, X509Certificate[] | null>();
   return ({ peerCertificates }) => {
     const [leaf, ...intermediates] = peerCertificates;
     if (leaf === undefined) return undefined;
     const time = now();
-    const chain = chainToAuthority(leaf, intermediates, authorities);
-    if (chain === undefined) throw new AuthenticationError('x509: certificate signed by unknown authority');
+    let chain = verified.get(leaf);
+    if (chain === undefined) {
+      chain = chainToAuthority(leaf, intermediates, authorities) ?? null;
+      verified.set(leaf, chain);
+    }
+    if (chain === null) throw new AuthenticationError('x509: certificate signed by unknown authority');
     for (const certificate of chain) {
       const from = new Date(certificate.validFrom);
       const to = new Date(certificate.validTo);
