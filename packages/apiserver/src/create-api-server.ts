@@ -24,6 +24,7 @@ import { namespaceLifecyclePlugin } from './admission/plugins/namespace-lifecycl
 import { limitRangerPlugin } from './admission/plugins/limit-ranger.js';
 import { nodeRestrictionPlugin } from './admission/plugins/node-restriction.js';
 import { serviceAccountPlugin } from './admission/plugins/service-account.js';
+import { serviceAccountTokenSecretsPlugin } from './admission/plugins/service-account-token-secrets.js';
 import { defaultTolerationSecondsPlugin } from './admission/plugins/default-toleration-seconds.js';
 import { podSecurityPlugin } from './admission/plugins/pod-security/pod-security.js';
 import { objectReader } from './auth/object-reader.js';
@@ -55,7 +56,11 @@ export interface CreateApiServerOptions {
    * `<dataDir>/tls/service.key`/`.pub`), issuer and API audiences. Without
    * keys, a key pair is made up at start: tokens then end with the process.
    */
-  readonly serviceAccount?: Partial<ServiceAccountKeyOptions> & { readonly apiAudiences?: readonly string[] };
+  readonly serviceAccount?: Partial<ServiceAccountKeyOptions> & {
+    readonly apiAudiences?: readonly string[];
+    /** The CA that signs the API's serving certificate, put into legacy token Secrets as ca.crt. */
+    readonly rootCaPem?: string;
+  };
   /**
    * Refuse pods whose service account does not exist, as upstream. Off by
    * default here, since a bare API server has no controller making each
@@ -120,6 +125,7 @@ export async function createApiServer(options: CreateApiServerOptions): Promise<
     namespaceLifecyclePlugin(),
     limitRangerPlugin(sources.limitRanges),
     serviceAccountPlugin(objectReader(server, '', 'serviceaccounts'), { requireAccounts: options.requireServiceAccounts ?? false }),
+    serviceAccountTokenSecretsPlugin(serviceAccountTokens, objectReader(server, '', 'serviceaccounts'), accountKeys?.rootCaPem),
     defaultTolerationSecondsPlugin(),
     podSecurityPlugin(sources.namespaceLabels, admissionLogger, {}, sources.pods),
     nodeRestrictionPlugin(),

@@ -164,7 +164,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<L
       // The serviceaccount controller below makes every namespace's default account.
       requireServiceAccounts: true,
       // Over TLS, the key pair in <dataDir>/tls signs service-account tokens, so they outlive restarts.
-      ...(tls !== undefined && { serviceAccount: { privateKeyPem: tls.serviceAccount.privateKeyPem, publicKeyPems: [tls.serviceAccount.publicKeyPem] } }),
+      ...(tls !== undefined && { serviceAccount: { privateKeyPem: tls.serviceAccount.privateKeyPem, publicKeyPems: [tls.serviceAccount.publicKeyPem], rootCaPem: tls.serverCa.certificatePem } }),
     });
     // Connections, so close() can end open watches at once.
     const connections = new Set<Socket | Http2Session>();

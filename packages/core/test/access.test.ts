@@ -252,3 +252,18 @@ describe('kubeconfigs for the control plane’s identities', () => {
     expect((await kubectl(controller, ['auth', 'can-i', 'delete', 'namespaces'])).stdout.trim()).toBe('no');
   });
 });
+
+describe('legacy token Secrets with kubectl', () => {
+  it('fills a kubernetes.io/service-account-token Secret with a token and lk’s CA that kubectl can use', async () => {
+    expect((await kubectl(admin, ['create', 'serviceaccount', 'dashboard', '-n', 'default'])).code).toBe(0);
+    writeFileSync(join(dir, 'dashboard-token.json'), JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'dashboard-token', annotations: { 'kubernetes.io/service-account.name': 'dashboard' } }, type: 'kubernetes.io/service-account-token' }));
+    expect((await kubectl(admin, ['create', '-f', join(dir, 'dashboard-token.json')])).code).toBe(0);
+    const data = JSON.parse((await kubectl(admin, ['get', 'secret', 'dashboard-token', '-n', 'default', '-o', 'jsonpath={.data}'])).stdout) as Record<string, string>;
+    const ca = Buffer.from(data['ca.crt']!, 'base64').toString();
+    expect(ca).toBe(readFileSync(join(dir, 'cluster', 'tls', 'server-ca.crt'), 'utf8'));
+    const dashboard = join(dir, 'dashboard.yaml');
+    writeFileSync(dashboard, renderKubeconfig({ server: server.url, name: 'lk', certificateAuthorityData: ca, token: Buffer.from(data['token']!, 'base64').toString() }));
+    const whoami = await until(() => kubectl(dashboard, ['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']), (result) => result.code === 0);
+    expect(whoami.stdout).toBe('system:serviceaccount:default:dashboard');
+  });
+});

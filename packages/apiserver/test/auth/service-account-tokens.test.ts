@@ -158,3 +158,41 @@ describe('the service-account token authenticator', () => {
     expect(await authenticate('not.a.jwt', { audiences: [DEFAULT_ISSUER] })).toBeUndefined();
   });
 });
+
+describe('legacy service-account token Secrets', () => {
+  const secret = (name: string, account: string) => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, annotations: { 'kubernetes.io/service-account.name': account } },
+    type: 'kubernetes.io/service-account-token',
+  });
+
+  it('fills a token Secret for an account, whose token works while Secret and account last', async () => {
+    const account = await server().api('POST', '/api/v1/namespaces/default/serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'ci-bot' } });
+    const created = await server().api('POST', '/api/v1/namespaces/default/secrets', secret('ci-bot-token', 'ci-bot'));
+    expect(created.status).toBe(201);
+    expect(created.body.metadata.annotations['kubernetes.io/service-account.uid']).toBe(account.body.metadata.uid);
+    expect(Buffer.from(created.body.data.namespace, 'base64').toString()).toBe('default');
+    const jwt = Buffer.from(created.body.data.token, 'base64').toString();
+    expect(decodeJwt(jwt)).toEqual({
+      iss: 'kubernetes/serviceaccount',
+      sub: 'system:serviceaccount:default:ci-bot',
+      'kubernetes.io/serviceaccount/namespace': 'default',
+      'kubernetes.io/serviceaccount/secret.name': 'ci-bot-token',
+      'kubernetes.io/serviceaccount/service-account.name': 'ci-bot',
+      'kubernetes.io/serviceaccount/service-account.uid': account.body.metadata.uid,
+    });
+    const who = await eventually(() => whoami(jwt), (response) => response.status === 201);
+    expect(who.body.status.userInfo).toEqual({ username: 'system:serviceaccount:default:ci-bot', uid: account.body.metadata.uid, groups: ['system:serviceaccounts', 'system:serviceaccounts:default', 'system:authenticated'] });
+
+    // Deleting the Secret revokes the token.
+    await server().api('DELETE', '/api/v1/namespaces/default/secrets/ci-bot-token');
+    expect((await eventually(() => whoami(jwt), (response) => response.status === 401)).status).toBe(401);
+  });
+
+  it('leaves a token Secret for a missing account without a token', async () => {
+    const orphan = await server().api('POST', '/api/v1/namespaces/default/secrets', secret('orphan-token', 'nobody-here'));
+    expect(orphan.status).toBe(201);
+    expect(orphan.body.data?.token).toBeUndefined();
+  });
+});

@@ -1,8 +1,9 @@
 import type { KubeObject } from '../../resources/types.js';
 import { objectReader, type ObjectReader } from '../object-reader.js';
 import type { ApiServer } from '../../server/api-server.js';
-import { AuthenticationError, type TokenAuthenticator } from '../types.js';
-import { TokenError, type ServiceAccountTokens } from './token-issuer.js';
+import { AuthenticationError, type AuthenticatedUser, type TokenAuthenticator } from '../types.js';
+import { timingSafeEqual } from 'node:crypto';
+import { LEGACY_ISSUER, TokenError, type LegacyClaims, type ServiceAccountTokens } from './token-issuer.js';
 
 export interface ServiceAccountObjects {
   readonly serviceAccounts: ObjectReader;
@@ -41,8 +42,10 @@ function deletedBefore(object: KubeObject, now: Date): boolean {
  */
 export function serviceAccountTokenAuthenticator(tokens: ServiceAccountTokens, objects: ServiceAccountObjects, now: () => Date = () => new Date()): TokenAuthenticator {
   return async (token, { audiences }) => {
-    if (!tokens.isOurs(token)) return undefined;
+    const issuer = tokens.issuerOf(token);
+    if (issuer === undefined) return undefined;
     const time = now();
+    if (issuer === LEGACY_ISSUER) return legacyUser(tokens, objects, token, time);
     let claims;
     try {
       claims = await tokens.verify(token, time);
@@ -93,4 +96,35 @@ export function serviceAccountTokenAuthenticator(tokens: ServiceAccountTokens, o
       audiences: accepted,
     };
   };
+}
+
+const INVALID_SINCE = 'kubernetes.io/legacy-token-invalid-since';
+
+/**
+ * A legacy token (a Secret of type kubernetes.io/service-account-token):
+ * valid while its Secret holds exactly this token and is not being deleted
+ * or marked invalid, and its account exists with the same uid (upstream's
+ * legacyValidator). It names no audience and never expires.
+ */
+async function legacyUser(tokens: ServiceAccountTokens, objects: ServiceAccountObjects, token: string, time: Date): Promise<AuthenticatedUser> {
+  let claims: Partial<LegacyClaims>;
+  try {
+    claims = (await tokens.verify(token, time, LEGACY_ISSUER)) as Partial<LegacyClaims>;
+  } catch (error) {
+    throw new AuthenticationError(error instanceof TokenError ? error.message : String(error));
+  }
+  const namespace = claims['kubernetes.io/serviceaccount/namespace'] ?? '';
+  const secretName = claims['kubernetes.io/serviceaccount/secret.name'] ?? '';
+  const accountName = claims['kubernetes.io/serviceaccount/service-account.name'] ?? '';
+  const accountUid = claims['kubernetes.io/serviceaccount/service-account.uid'] ?? '';
+  const secret = await objects.secrets(namespace, secretName);
+  if (secret === undefined || secret.metadata.deletionTimestamp !== undefined) throw new AuthenticationError('token has been invalidated');
+  const stored = Buffer.from(String((secret['data'] as Record<string, string> | undefined)?.['token'] ?? ''), 'base64');
+  const presented = Buffer.from(token);
+  if (stored.length !== presented.length || !timingSafeEqual(stored, presented)) throw new AuthenticationError('token does not match server\'s copy');
+  if (secret.metadata.labels?.[INVALID_SINCE] !== undefined) throw new AuthenticationError('token has been invalidated');
+  const account = await objects.serviceAccounts(namespace, accountName);
+  if (account === undefined || account.metadata.deletionTimestamp !== undefined) throw new AuthenticationError(`service account ${namespace}/${accountName} has been deleted`);
+  if (account.metadata.uid !== accountUid) throw new AuthenticationError(`service account UID (${account.metadata.uid ?? ''}) does not match claim (${accountUid})`);
+  return { user: { name: `system:serviceaccount:${namespace}:${accountName}`, uid: accountUid, groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`] } };
 }

@@ -10,6 +10,16 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, ran
 import { SignJWT, exportJWK, jwtVerify, decodeProtectedHeader, errors as joseErrors, type JWK, type JWTPayload } from 'jose';
 
 export const DEFAULT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
+/** The issuer of legacy (Secret-held, never-expiring) service-account tokens. */
+export const LEGACY_ISSUER = 'kubernetes/serviceaccount';
+
+/** The private claims of a legacy token, each under its own key, as upstream's LegacyClaims. */
+export interface LegacyClaims {
+  readonly 'kubernetes.io/serviceaccount/namespace': string;
+  readonly 'kubernetes.io/serviceaccount/secret.name': string;
+  readonly 'kubernetes.io/serviceaccount/service-account.name': string;
+  readonly 'kubernetes.io/serviceaccount/service-account.uid': string;
+}
 
 export interface ServiceAccountKeyOptions {
   /** PEM of the signing key (PKCS#8; ECDSA P-256 or RSA). */
@@ -103,16 +113,30 @@ export class ServiceAccountTokens {
       .sign(this.signingKey);
   }
 
-  /** Whether a token claims to be ours (right shape and issuer), without trusting it. */
-  isOurs(token: string): boolean {
-    // Most bearer tokens that reach here are no JWT at all (lk's own, static, bootstrap): say so without parsing.
-    if (!token.startsWith('eyJ') || token.split('.').length !== 3) return false;
+  /** A legacy token for a Secret of type kubernetes.io/service-account-token: no expiry, no audience. */
+  async issueLegacy(account: { readonly namespace: string; readonly name: string; readonly uid: string }, secretName: string): Promise<string> {
+    const claims: LegacyClaims = {
+      'kubernetes.io/serviceaccount/namespace': account.namespace,
+      'kubernetes.io/serviceaccount/secret.name': secretName,
+      'kubernetes.io/serviceaccount/service-account.name': account.name,
+      'kubernetes.io/serviceaccount/service-account.uid': account.uid,
+    };
+    return new SignJWT({ ...claims } as JWTPayload)
+      .setProtectedHeader({ alg: algorithmOf(this.signingKey), kid: this.signingKeyId })
+      .setIssuer(LEGACY_ISSUER)
+      .setSubject(`system:serviceaccount:${account.namespace}:${account.name}`)
+      .sign(this.signingKey);
+  }
+
+  /** The issuer a token names, when it looks like a JWT of ours (bound or legacy), without trusting it. */
+  issuerOf(token: string): string | undefined {
+    if (!token.startsWith('eyJ') || token.split('.').length !== 3) return undefined;
     try {
       decodeProtectedHeader(token);
       const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iss?: unknown };
-      return payload.iss === this.issuer;
+      return payload.iss === this.issuer || payload.iss === LEGACY_ISSUER ? payload.iss : undefined;
     } catch {
-      return false;
+      return undefined;
     }
   }
 
@@ -120,7 +144,7 @@ export class ServiceAccountTokens {
    * Checks the signature against the accepted keys, the issuer, and the
    * times (with upstream's one-minute leeway); answers the claims.
    */
-  async verify(token: string, now: Date): Promise<TokenClaims> {
+  async verify(token: string, now: Date, issuer: string = this.issuer): Promise<TokenClaims> {
     let header: ReturnType<typeof decodeProtectedHeader>;
     try {
       header = decodeProtectedHeader(token);
@@ -131,7 +155,7 @@ export class ServiceAccountTokens {
     let lastError: unknown;
     for (const key of candidates) {
       try {
-        const { payload } = await jwtVerify(token, key, { issuer: this.issuer, currentDate: now, clockTolerance: 60 });
+        const { payload } = await jwtVerify(token, key, { issuer, currentDate: now, clockTolerance: 60 });
         return payload as TokenClaims;
       } catch (error) {
         if (error instanceof joseErrors.JWTExpired) throw new TokenError('service account token has expired');
