@@ -15,6 +15,7 @@ export interface Writer {
   readonly child: ChildProcess;
   readonly acks: Ack[];
   ready: Promise<void>;
+  /** The exit code (-1 when killed by a signal), once the process has exited and every line it wrote has been read. */
   done: Promise<number>;
   stderr(): string;
 }
@@ -33,11 +34,15 @@ export function startWriter(endpoint: string, prefix: string, count: number, del
   });
   let markReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
-  createInterface({ input: child.stdout! }).on('line', (line) => {
+  const lines = createInterface({ input: child.stdout! });
+  // A killed writer's last lines may still sit in the pipe when it exits: acks are complete only once it is drained.
+  const drained = new Promise<void>((resolve) => lines.once('close', () => resolve()));
+  lines.on('line', (line) => {
     if (line === 'ready') markReady();
     const match = /^ack (\d+) (\d+)$/.exec(line);
     if (match) acks.push({ index: Number(match[1]), revision: Number(match[2]), at: performance.now() });
   });
-  const done = new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : 0))));
+  const exited = new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : 0))));
+  const done = Promise.all([exited, drained]).then(([code]) => code);
   return { child, acks, ready, done, stderr: () => errors };
 }
